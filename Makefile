@@ -1,0 +1,40 @@
+# Two commands on a fresh machine with python3 and make:  make serve  |  make test
+# Every target bootstraps .venv from requirements.lock (exact versions, hashes) first.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: serve test validate fmt generate lock clean
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $@
+
+serve: $(STAMP)
+	$(BIN)/armistice validate
+	@echo "Records are valid. Building the package and serving it in Datasette arrive with the build and Datasette issues."
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+validate: $(STAMP)
+	$(BIN)/armistice validate
+
+fmt: $(STAMP)
+	$(BIN)/armistice fmt
+
+# Regenerate committed artefacts (JSON Schemas, records/README.md) from the models.
+generate: $(STAMP)
+	$(BIN)/python scripts/generate.py
+
+# Re-pin requirements.lock from requirements.in (needs pip-tools in the venv).
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.lock requirements.in
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis
