@@ -1,0 +1,385 @@
+"""Cross-record rules: what no single-record schema can say.
+
+- identity: the file name is the id; ids are unique within their kind;
+- references: every person, place, topic and event id used anywhere resolves (found generically
+  from the ``Ref`` markers on the model fields, so a new reference field is checked without code);
+- chronology: a quoted message is not dated after the document that forwards it, an earlier
+  telegram it refers to is not dated after it, a telegram is not received before it was sent or
+  dated, the cipher office does not handle it before receiving it, an event is not reported before
+  it happened; clock times are local, so comparisons allow :data:`armistice.dates.CLOCK_MARGIN`;
+- grounding: every person and place a document claims occurs in its title, summary or text under a
+  recorded spelling, every recorded spelling occurs somewhere, and a name that occurs but is not
+  linked is a warning;
+- faithfulness: every verbatim field (``as_written``, quoted messages, agenda items ...) is found in
+  the document's text, and the text equals the kept source transcription up to whitespace and the
+  recorded corrections.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import types
+import typing
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from pydantic import BaseModel
+
+from armistice import dates
+from armistice.findings import Finding, FieldPath, format_field
+from armistice.models import Document, Event, Identification, Person, Place, Record, Ref
+from armistice.records import Collection, Entry
+
+Check = Callable[[Collection], Iterator[Finding]]
+
+
+def _at(entry: Entry, path: FieldPath, message: str, severity: str = "error", *, key: bool = False) -> Finding:
+    line, column = entry.loaded.position(path, key=key)
+    return Finding(entry.loaded.path, line, column, format_field(path), message, severity)  # type: ignore[arg-type]
+
+
+def squash(text: str) -> str:
+    """Whitespace-insensitive form used to compare texts: runs of whitespace become one space."""
+    return " ".join(text.split())
+
+
+# --------------------------------------------------------------------------------------------
+# Identity
+# --------------------------------------------------------------------------------------------
+
+
+def check_identity(collection: Collection) -> Iterator[Finding]:
+    for kind in collection.by_kind:
+        for entry in collection.entries(kind):
+            stem = entry.file.name.removesuffix(".yaml")
+            if stem != entry.record.id:
+                yield _at(entry, ("id",), f"id {entry.record.id!r} differs from the file name {entry.file.name!r}; "
+                          f"name the file {entry.record.id}.yaml")
+
+
+# --------------------------------------------------------------------------------------------
+# References
+# --------------------------------------------------------------------------------------------
+
+
+def _split(annotation: Any) -> tuple[Any, list[Any]]:
+    """Base type and Annotated metadata, looking through Optional."""
+    metadata: list[Any] = []
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            args = typing.get_args(annotation)
+            annotation, metadata = args[0], metadata + list(args[1:])
+        elif origin in (typing.Union, types.UnionType):
+            annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
+        else:
+            return annotation, metadata
+
+
+def _walk(value: Any, annotation: Any, metadata: list[Any], path: FieldPath) -> Iterator[tuple[FieldPath, str, str]]:
+    base, more = _split(annotation)
+    metadata = metadata + more
+    if value is None:
+        return
+    if isinstance(value, BaseModel):
+        yield from references(value, path)
+    elif isinstance(value, list):
+        item = typing.get_args(base)[0] if typing.get_args(base) else Any
+        for index, element in enumerate(value):
+            yield from _walk(element, item, [], path + (index,))
+    elif isinstance(value, str):
+        for marker in metadata:
+            if isinstance(marker, Ref):
+                yield path, marker.kind, value
+
+
+def references(model: BaseModel, path: FieldPath = ()) -> Iterator[tuple[FieldPath, str, str]]:
+    """Every ``(field path, kind, id)`` a record refers to."""
+    for name, info in type(model).model_fields.items():
+        yield from _walk(getattr(model, name), info.annotation, list(info.metadata), path + (name,))
+
+
+def check_references(collection: Collection) -> Iterator[Finding]:
+    for kind in collection.by_kind:
+        for entry in collection.entries(kind):
+            for path, target, value in references(entry.record):
+                if collection.get(target, value) is None:
+                    folder = {"person": "people", "place": "places", "topic": "topics",
+                              "event": "events", "document": "documents"}[target]
+                    yield _at(entry, path, f"unknown {target} {value!r} (no {folder}/{value}.yaml)")
+
+
+# --------------------------------------------------------------------------------------------
+# Chronology
+# --------------------------------------------------------------------------------------------
+
+
+def _not_after(entry: Entry, path: FieldPath, earlier: str, later: str, what: str) -> Iterator[Finding]:
+    if not dates.may_precede(earlier, later):
+        yield _at(entry, path, f"{earlier} is after {later}: {what}")
+
+
+def check_chronology(collection: Collection) -> Iterator[Finding]:
+    for entry in collection.entries("document"):
+        doc: Document = entry.record  # type: ignore[assignment]
+        for index, message in enumerate(doc.messages):
+            here = ("messages", index)
+            if message.sent:
+                yield from _not_after(entry, here + ("sent", "at"), message.sent.at, doc.date,
+                                      "a quoted message cannot be dated after the document that forwards it")
+                if doc.received:
+                    yield from _not_after(entry, here + ("sent", "at"), message.sent.at, doc.received.at,
+                                          "a quoted message cannot be sent after the document was received")
+            for ref_index, ref in enumerate(message.refers_to):
+                if ref.date and message.sent:
+                    yield from _not_after(entry, here + ("refers_to", ref_index, "date"), ref.date, message.sent.at,
+                                          "a telegram referred to cannot be dated after the message citing it")
+        if doc.received:
+            yield from _not_after(entry, ("received", "at"), doc.date, doc.received.at,
+                                  "a telegram cannot be received before its date")
+            if doc.origin and doc.origin.time:
+                yield from _not_after(entry, ("origin", "time"), doc.origin.time, doc.received.at,
+                                      "the time beside the origin cannot be after receipt")
+            for index, note in enumerate(doc.handling):
+                if note.at:
+                    yield from _not_after(entry, ("handling", index, "at"), doc.received.at, note.at,
+                                          "the cipher office cannot handle a telegram before receiving it")
+        for index, event_id in enumerate(doc.events):
+            event = collection.get("event", event_id)
+            if isinstance(event, Event):
+                yield from _not_after(entry, ("events", index), event.date, doc.date,
+                                      f"event {event_id!r} is dated after the document reporting it")
+
+
+# --------------------------------------------------------------------------------------------
+# Grounding
+# --------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4096)
+def _pattern(spelling: str) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)" + re.escape(spelling) + r"(?!\w)", re.IGNORECASE)
+
+
+def occurs(spelling: str, text: str) -> bool:
+    """Whole-word, case-insensitive occurrence: 'Korea' does not occur in 'Korean'."""
+    return _pattern(spelling).search(text) is not None
+
+
+def _names(record: Person | Place) -> list[str]:
+    return list(record.spellings) + list(getattr(record, "code_names", []))
+
+
+def document_corpus(doc: Document) -> str:
+    """What a document's names are grounded in: its title, the archive's summary and its text."""
+    return "\n".join((doc.title, doc.source.summary, doc.text))
+
+
+def claimed_people(doc: Document) -> Iterator[tuple[FieldPath, str]]:
+    """Every person the document links, with the field that links them."""
+    for path, kind, value in references(doc):
+        if kind == "person":
+            yield path, value
+
+
+def claimed_places(doc: Document) -> Iterator[tuple[FieldPath, str]]:
+    for path, kind, value in references(doc):
+        if kind == "place":
+            yield path, value
+
+
+def check_grounding(collection: Collection) -> Iterator[Finding]:
+    corpora: list[str] = []
+    for entry in collection.entries("document"):
+        doc: Document = entry.record  # type: ignore[assignment]
+        corpus = document_corpus(doc)
+        corpora.append(corpus)
+        for kind, claimed in (("person", claimed_people(doc)), ("place", claimed_places(doc))):
+            linked: set[str] = set()
+            for path, value in claimed:
+                linked.add(value)
+                record = collection.get(kind, value)
+                if record is not None and not any(occurs(n, corpus) for n in _names(record)):  # type: ignore[arg-type]
+                    yield _at(entry, path, f"{kind} {value!r} is not named in this document under any recorded "
+                              f"spelling ({', '.join(_names(record))})")  # type: ignore[arg-type]
+            for other in collection.entries(kind):
+                if other.record.id not in linked:
+                    found = [n for n in _names(other.record) if occurs(n, corpus)]  # type: ignore[arg-type]
+                    if found:
+                        field = "mentioned_people" if kind == "person" else "mentioned_places"
+                        yield _at(entry, ("text",), f"the text names {found[0]!r} ({kind} {other.record.id!r}) "
+                                  f"but the document does not link it; add it to {field}", "warning")
+    everything = "\n".join(corpora)
+    if not corpora:
+        return
+    for kind in ("person", "place"):
+        for entry in collection.entries(kind):
+            record = entry.record
+            for field in ("spellings", "code_names"):
+                for index, name in enumerate(getattr(record, field, [])):
+                    if not occurs(name, everything):
+                        yield _at(entry, (field, index), f"{name!r} occurs in no document's title, summary or text")
+
+
+def check_places(collection: Collection) -> Iterator[Finding]:
+    for entry in collection.entries("place"):
+        place: Place = entry.record  # type: ignore[assignment]
+        if (place.latitude is None) != (place.longitude is None):
+            yield _at(entry, ("latitude" if place.latitude is not None else "longitude",),
+                      "give both latitude and longitude, or neither")
+        if place.identification == Identification.UNCERTAIN and place.latitude is not None:
+            yield _at(entry, ("latitude",), "an uncertain identification has no coordinates: do not guess")
+
+
+def check_events(collection: Collection) -> Iterator[Finding]:
+    reported = {e for entry in collection.entries("document") for e in entry.record.events}  # type: ignore[attr-defined]
+    if not collection.by_kind["document"]:
+        return
+    for entry in collection.entries("event"):
+        if entry.record.id not in reported:
+            yield _at(entry, ("id",), "no document reports this event (list it under a document's events)", "warning")
+
+
+# --------------------------------------------------------------------------------------------
+# Faithfulness to the source
+# --------------------------------------------------------------------------------------------
+
+_VERBATIM_FIELDS = {"as_written", "issuer", "signature", "salutation", "addressed_as", "distribution_as_written"}
+
+
+def _verbatim(model: BaseModel, path: FieldPath = ()) -> Iterator[tuple[FieldPath, str]]:
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if isinstance(value, BaseModel) and name != "source":
+            yield from _verbatim(value, path + (name,))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, BaseModel):
+                    yield from _verbatim(item, path + (name, index))
+        elif isinstance(value, str) and name in _VERBATIM_FIELDS:
+            yield path + (name,), value
+
+
+def check_verbatim(collection: Collection) -> Iterator[Finding]:
+    for entry in collection.entries("document"):
+        doc: Document = entry.record  # type: ignore[assignment]
+        text = squash(doc.text)
+        seen_ids: dict[str, int] = {}
+        for index, message in enumerate(doc.messages):
+            if message.id in seen_ids:
+                yield _at(entry, ("messages", index, "id"), f"message id {message.id!r} is used twice "
+                          f"(also messages[{seen_ids[message.id]}])")
+            seen_ids.setdefault(message.id, index)
+            body = squash(message.text)
+            if body not in text:
+                yield _at(entry, ("messages", index, "text"), "the message text is not found verbatim in the "
+                          "document's text")
+            if message.agenda:
+                for item_index, item in enumerate(message.agenda.items):
+                    if squash(item.text) not in body:
+                        yield _at(entry, ("messages", index, "agenda", "items", item_index, "text"),
+                                  "agenda item not found verbatim in the message text")
+            for ref_index, ref in enumerate(message.refers_to):
+                if squash(ref.as_written) not in body:
+                    yield _at(entry, ("messages", index, "refers_to", ref_index, "as_written"),
+                              "not found verbatim in the message text")
+        for path, value in _verbatim(doc):
+            if path[0] == "messages" and path[-1] == "as_written" and "refers_to" in path:
+                continue
+            if squash(value) not in text:
+                yield _at(entry, path, f"{value!r} is not found verbatim in the document's text")
+        citation = squash(doc.source.citation)
+        for index, reference in enumerate(doc.archival_references):
+            if squash(reference.as_written) not in citation:
+                yield _at(entry, ("archival_references", index, "as_written"),
+                          "not found verbatim in the archive's citation")
+        expected = f"https://digitalarchive.wilsoncenter.org/document/{doc.source.record_id}"
+        if doc.source.url != expected:
+            yield _at(entry, ("source", "url"), f"the canonical address of record {doc.source.record_id} is {expected}")
+
+
+def source_body(source_text: str, starts_after: str) -> str | None:
+    """The document's own text in a kept transcription: everything after the archive's label line."""
+    lines = source_text.splitlines()
+    for index, line in enumerate(lines):
+        if line.strip() == starts_after:
+            return "\n".join(lines[index + 1:])
+    return None
+
+
+def apply_corrections(body: str, doc: Document) -> tuple[str, list[tuple[int, str]]]:
+    """Apply the recorded repairs to the source body; report repairs whose count does not match."""
+    problems = []
+    for index, correction in enumerate(doc.corrections):
+        found = body.count(correction.original)
+        if found != correction.count:
+            problems.append((index, f"{correction.original!r} occurs {found} time(s) in the source text, "
+                                    f"the record says {correction.count}"))
+        body = body.replace(correction.original, correction.corrected)
+    return body, problems
+
+
+def _first_difference(ours: str, theirs: str) -> str:
+    index = next((i for i, (a, b) in enumerate(zip(ours, theirs)) if a != b), min(len(ours), len(theirs)))
+    start = max(0, index - 30)
+    return (f"the text differs from the source at character {index}: record has "
+            f"{ours[start:index + 30]!r}, source has {theirs[start:index + 30]!r}")
+
+
+def check_transcription(collection: Collection, repository: Path | None = None) -> Iterator[Finding]:
+    base = repository or (collection.root.parent if collection.root else Path.cwd())
+    for entry in collection.entries("document"):
+        doc: Document = entry.record  # type: ignore[assignment]
+        kept = doc.source.transcription
+        if kept is None:
+            continue
+        path = base / kept.file
+        if not path.is_file():
+            yield _at(entry, ("source", "transcription", "file"), f"source text {kept.file} not found")
+            continue
+        raw = path.read_bytes()
+        if hashlib.sha256(raw).hexdigest() != kept.sha256:
+            yield _at(entry, ("source", "transcription", "sha256"), f"{kept.file} has changed since it was "
+                      "recorded: its SHA-256 differs")
+        body = source_body(raw.decode("utf-8"), kept.text_starts_after)
+        if body is None:
+            yield _at(entry, ("source", "transcription", "text_starts_after"),
+                      f"no line {kept.text_starts_after!r} in {kept.file}")
+            continue
+        repaired, problems = apply_corrections(body, doc)
+        for index, message in problems:
+            yield _at(entry, ("corrections", index, "original"), message)
+        ours, theirs = squash(doc.text), squash(repaired)
+        if ours != theirs:
+            yield _at(entry, ("text",), _first_difference(ours, theirs) + " (only whitespace and recorded "
+                      "corrections may differ)")
+
+
+CHECKS: tuple[Check, ...] = (
+    check_identity,
+    check_references,
+    check_chronology,
+    check_grounding,
+    check_places,
+    check_events,
+    check_verbatim,
+    check_transcription,
+)
+
+
+def run_checks(collection: Collection) -> list[Finding]:
+    """Every cross-record finding for the collection."""
+    return [finding for check in CHECKS for finding in check(collection)]
+
+
+def validate(paths: list[Path]) -> tuple[Collection, list[Finding]]:
+    """Load, model-validate and cross-check records; the findings to report, sorted by file and line."""
+    from armistice.records import load_records
+
+    collection, findings, report = load_records(paths)
+    extra = run_checks(collection)
+    if report is not None:
+        extra = [f for f in extra if f.path in report]
+    return collection, sorted(findings + extra, key=lambda f: (f.path, f.line, f.column, f.field))

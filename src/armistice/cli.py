@@ -1,0 +1,62 @@
+"""The ``armistice`` command: a thin layer that parses arguments and calls the library.
+
+Exit status: 0 success, 1 a data problem (reported as located findings), 2 a usage error.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from armistice import __version__
+
+DEFAULT_RECORDS = Path("records")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="armistice")
+def main() -> None:
+    """Curate, check and publish the Korean Armistice Telegrams dataset.
+
+    \b
+    Example:
+      armistice validate            # check every record under records/
+    """
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: one 'path:line:col: field: message' line per finding; json: the same as JSON.")
+def validate(paths: tuple[Path, ...], output: str) -> None:
+    """Check records against the schemas and the cross-record rules.
+
+    PATHS are records roots (folders holding documents/, people/ ...), kind folders or single
+    files; the default is records/. Every problem is reported, then a count; exit status 1 when
+    there are errors (warnings alone do not fail).
+
+    \b
+    Example:
+      armistice validate records/documents/1951-08-13-ciphered-telegram-22834.yaml
+    """
+    from armistice.checks import validate as run
+    from armistice.findings import summary, to_json
+    from armistice.records import UsageError
+
+    try:
+        collection, findings = run(list(paths) or [DEFAULT_RECORDS])
+    except UsageError as error:
+        raise click.UsageError(str(error)) from None
+    if output == "json":
+        click.echo(to_json(findings, collection.files))
+    else:
+        for finding in findings:
+            click.echo(str(finding))
+        click.echo(summary(findings, collection.files), err=bool(findings))
+    sys.exit(1 if any(f.severity == "error" for f in findings) else 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

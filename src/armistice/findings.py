@@ -1,0 +1,68 @@
+"""Findings: located problems, reported as ``path:line:col: field: message``.
+
+Every stage (loading, model validation, cross-record checks) reports problems the same way, so a
+curator sees all of them in one run, each pointing at the offending value in the file.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Iterable, Literal
+
+Severity = Literal["error", "warning"]
+
+FieldPath = tuple[str | int, ...]
+
+
+def format_field(path: FieldPath) -> str:
+    """``("messages", 1, "sent")`` -> ``messages[1].sent``; the empty path is the whole record."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + part
+    return out or "(record)"
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One problem in one file, with 1-based line and column of the value it concerns."""
+
+    path: str
+    line: int
+    column: int
+    field: str
+    message: str
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        prefix = f"{self.path}:{self.line}:{self.column}: "
+        if self.severity == "warning":
+            prefix += "warning: "
+        return f"{prefix}{self.field}: {self.message}"
+
+
+def summary(findings: Iterable[Finding], files: int) -> str:
+    """The count line printed after the findings."""
+    items = list(findings)
+    errors = sum(1 for f in items if f.severity == "error")
+    warnings = len(items) - errors
+    plural = lambda n, word: f"{n} {word}{'' if n == 1 else 's'}"  # noqa: E731
+    return f"{plural(errors, 'error')}, {plural(warnings, 'warning')} in {plural(files, 'file')}"
+
+
+def to_json(findings: Iterable[Finding], files: int) -> str:
+    """The same findings as JSON, for editors and scripts."""
+    items = sorted(findings)
+    return json.dumps(
+        {
+            "files": files,
+            "errors": sum(1 for f in items if f.severity == "error"),
+            "warnings": sum(1 for f in items if f.severity == "warning"),
+            "findings": [asdict(f) for f in items],
+        },
+        indent=2,
+        ensure_ascii=False,
+    )

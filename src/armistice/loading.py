@@ -1,0 +1,218 @@
+"""Safe YAML loading with positions.
+
+PyYAML's C loader (libyaml) parses, but its default resolution would change what curators wrote:
+``NO`` becomes ``False``, ``0123`` becomes ``83``, a bare ``1951-08-13`` becomes a ``date``, and
+duplicate keys silently keep the last value. So we let libyaml compose the node tree only, with
+every implicit resolver removed, and build values ourselves:
+
+- plain scalars resolve by the YAML 1.2 core schema, narrowed: ``null``/``~``/empty, ``true`` /
+  ``false``, decimal integers without leading zeros, decimal floats; everything else (``NO``,
+  ``0123``, ``1951-08-13``, ``.inf``) stays the string that was typed, and the strict models
+  decide whether a string is acceptable;
+- explicit tags (``!!python/object``, ``!!binary`` ...) are errors and are never constructed;
+- aliases are errors, which also makes an alias bomb fail at its first repetition;
+- duplicate keys and non-string keys are errors;
+- every value and key keeps its line and column, so a model error can point at it.
+
+Files are read as bytes and decoded as UTF-8 (a BOM is accepted, CRLF line ends are accepted);
+anything else gives a located message instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from armistice.findings import Finding, FieldPath, format_field
+
+MAX_BYTES = 1024 * 1024
+"""A record larger than this is refused: the longest telegram is under 10 KB."""
+
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _ComposeOnly(_BaseLoader):  # type: ignore[misc, valid-type]
+    """libyaml's composer with no implicit resolvers: every scalar arrives tagged ``str``."""
+
+    yaml_implicit_resolvers: dict = {}
+
+
+_STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+
+_NULL = {"", "~", "null", "Null", "NULL"}
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_INT = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$")
+_FLOAT = re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$")
+
+
+@dataclass
+class Loaded:
+    """A parsed file: its data and where each value and key stands (1-based line, column)."""
+
+    path: str
+    data: Any
+    values: dict[FieldPath, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[FieldPath, tuple[int, int]] = field(default_factory=dict)
+    schema_comment: str | None = None
+
+    def position(self, path: FieldPath, *, key: bool = False) -> tuple[int, int]:
+        """Position of the value at ``path`` (or its key), else of the nearest enclosing value."""
+        table = self.keys if key else self.values
+        if path in table:
+            return table[path]
+        for cut in range(len(path), -1, -1):
+            if path[:cut] in self.values:
+                return self.values[path[:cut]]
+        return (1, 1)
+
+
+class LoadError(Exception):
+    """The file could not be read as a record; carries the located finding."""
+
+    def __init__(self, finding: Finding):
+        super().__init__(str(finding))
+        self.finding = finding
+
+
+def _fail(path: str, line: int, column: int, field: str, message: str) -> LoadError:
+    return LoadError(Finding(path, line, column, field, message))
+
+
+def _resolve_plain(value: str) -> Any:
+    if value in _NULL:
+        return None
+    if value in _BOOL:
+        return _BOOL[value]
+    if _INT.match(value):
+        return int(value)
+    if _FLOAT.match(value):
+        return float(value)
+    return value
+
+
+def _mark(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+class _Builder:
+    """Turns a composed node tree into plain values, recording positions and refusing what is unsafe."""
+
+    def __init__(self, loaded: Loaded):
+        self.loaded = loaded
+        self.seen: set[int] = set()
+
+    def build(self, node: yaml.Node, path: FieldPath) -> Any:
+        if id(node) in self.seen:
+            line, column = self.loaded.position(path, key=True)
+            raise _fail(
+                self.loaded.path, line, column, format_field(path),
+                "YAML aliases (*name) are not allowed in records: write the value out",
+            )
+        self.seen.add(id(node))
+        self.loaded.values[path] = _mark(node)
+        if node.tag not in (_STR, _SEQ, _MAP):
+            line, column = _mark(node)
+            raise _fail(
+                self.loaded.path, line, column, format_field(path),
+                f"YAML tag {node.tag.replace('tag:yaml.org,2002:', '!!')!r} is not allowed in records; "
+                "write a plain value (quote it if it must stay text)",
+            )
+        if isinstance(node, yaml.ScalarNode):
+            return node.value if node.style else _resolve_plain(node.value)  # plain style is '' or None
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, path + (index,)) for index, item in enumerate(node.value)]
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            line, column = _mark(key_node)
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR:
+                raise _fail(self.loaded.path, line, column, format_field(path), "keys must be plain words")
+            key = key_node.value if key_node.style else _resolve_plain(key_node.value)
+            if not isinstance(key, str):
+                raise _fail(
+                    self.loaded.path, line, column, format_field(path),
+                    f"key {key_node.value!r} is not a word (YAML reads it as {type(key).__name__})",
+                )
+            if key in result:
+                first = self.loaded.keys[path + (key,)]
+                raise _fail(
+                    self.loaded.path, line, column, format_field(path + (key,)),
+                    f"duplicate key {key!r} (first at line {first[0]}); YAML would silently keep only the last",
+                )
+            self.loaded.keys[path + (key,)] = (line, column)
+            result[key] = self.build(value_node, path + (key,))
+        return result
+
+
+def _decode(raw: bytes, path: str) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        raise _fail(
+            path, line, column, "(file)",
+            f"not valid UTF-8 (byte 0x{raw[error.start]:02x}); save the file as UTF-8",
+        ) from None
+
+
+def _yaml_problem(error: yaml.MarkedYAMLError, text: str, path: str) -> LoadError:
+    mark = error.problem_mark or error.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    problem = error.problem or str(error)
+    at_tab = mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t"
+    if at_tab or "'\\t'" in problem:
+        problem = "tab character: indent with spaces, never tabs"
+    elif error.context:
+        problem = f"{error.context}, {problem}"
+    return _fail(path, line, column, "(yaml)", f"malformed YAML: {problem}")
+
+
+def parse_text(text: str, path: str) -> Loaded:
+    """Parse one record's YAML text. Raises :class:`LoadError` with a located finding."""
+    loaded = Loaded(path=path, data=None)
+    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    if first.startswith("# yaml-language-server:"):
+        loaded.schema_comment = first.rstrip("\r")
+    try:
+        loader = _ComposeOnly(text)
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as error:
+        raise _yaml_problem(error, text, path) from None
+    except yaml.reader.ReaderError as error:  # control characters and the like
+        line = text.count("\n", 0, error.position) + 1
+        column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
+        raise _fail(
+            path, line, column, "(yaml)",
+            f"character U+{ord(error.character) if isinstance(error.character, str) else error.character:04X} "
+            "is not allowed in YAML text",
+        ) from None
+    if node is None:
+        raise _fail(path, 1, 1, "(record)", "empty file: a record is a YAML mapping of fields")
+    loaded.data = _Builder(loaded).build(node, ())
+    if not isinstance(loaded.data, dict):
+        raise _fail(path, *_mark(node), "(record)", "a record must be a mapping of fields (key: value)")
+    return loaded
+
+
+def load_file(path: Path, shown_as: str | None = None) -> Loaded:
+    """Read and parse one record file. Raises :class:`LoadError` with a located finding."""
+    shown = shown_as or str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise _fail(shown, 1, 1, "(file)", f"file is {size:,} bytes; a record may be at most {MAX_BYTES:,}")
+        raw = path.read_bytes()
+    except IsADirectoryError:
+        raise _fail(shown, 1, 1, "(file)", "a directory where a record file is expected") from None
+    except OSError as error:
+        raise _fail(shown, 1, 1, "(file)", f"cannot read: {error.strerror or error}") from None
+    return parse_text(_decode(raw, shown), shown)

@@ -1,0 +1,677 @@
+"""The record kinds of the dataset: the single source of truth.
+
+Everything else is generated from these classes: the JSON Schemas in ``schema/``, the data
+dictionary in ``records/README.md``, and (in later stages) the Frictionless table schemas and the
+Datasette metadata. Each field carries its description as an attribute docstring.
+
+The models are strict on purpose. Curators type these files by hand, and a silent coercion is a
+silent edit of the historical record: the string ``"1951"`` is not an integer, an integer is not
+an identifier, an unknown key is an error rather than ignored data. Closed vocabularies are enums
+whose every value carries its meaning (see :class:`Vocabulary`).
+
+Rules that relate several values (a reference resolves, a message precedes the telegram that
+forwards it, a name is grounded in the text) live in :mod:`armistice.checks`, not here: the models
+state only what a plain JSON Schema validator can also check, so an editor and
+``armistice validate`` agree on every single record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any, ClassVar, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    Strict,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError, core_schema
+
+from armistice.dates import PARTIAL_DATE_PATTERN, date_problem
+
+# --------------------------------------------------------------------------------------------
+# Scalar types
+# --------------------------------------------------------------------------------------------
+
+SLUG_PATTERN = "^[a-z0-9]+(?:-[a-z0-9]+)*$"
+"""Identifiers: lowercase ASCII words joined by single hyphens. Stable forever once published."""
+
+
+def _one_line(value: str) -> str:
+    if "\n" in value or "\r" in value:
+        raise PydanticCustomError("one_line", "must be a single line (no line breaks)")
+    if not value.strip():
+        raise PydanticCustomError("blank", "must not be empty or blank")
+    if value != value.strip():
+        raise PydanticCustomError("padded", "must not start or end with spaces")
+    return value
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise PydanticCustomError("blank", "must not be empty or blank")
+    return value
+
+
+def _partial_date(value: str) -> str:
+    problem = date_problem(value)
+    if problem:
+        raise PydanticCustomError("partial_date", problem)
+    return value
+
+
+def _slug(value: str) -> str:
+    import re
+
+    if not re.match(SLUG_PATTERN, value):
+        raise PydanticCustomError(
+            "slug",
+            "invalid id {value!r}: use lowercase letters, digits and single hyphens, e.g. 'li-kenong'",
+            {"value": value},
+        )
+    return value
+
+
+Line = Annotated[
+    str,
+    AfterValidator(_one_line),
+    WithJsonSchema(
+        {"type": "string", "pattern": "^\\S(.*\\S)?$", "not": {"pattern": "[\\n\\r]"}}
+    ),
+]
+"""One line of text, as written, without surrounding spaces."""
+
+Text = Annotated[
+    str,
+    AfterValidator(_not_blank),
+    WithJsonSchema({"type": "string", "pattern": "\\S"}),
+]
+"""Free text, possibly several paragraphs, not blank."""
+
+PartialDate = Annotated[
+    str,
+    AfterValidator(_partial_date),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": PARTIAL_DATE_PATTERN,
+            "examples": ["1951", "1951-08", "1951-08-13", "1951-08-13T17:20"],
+        }
+    ),
+]
+"""A date as precise as the source: YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDTHH:MM (local clock)."""
+
+
+@dataclass(frozen=True)
+class Ref:
+    """Marks an identifier field as a reference to a record of another kind (checked in ``checks``)."""
+
+    kind: str
+
+
+def _id(kind: str | None) -> Any:
+    metadata: list[Any] = [
+        AfterValidator(_slug),
+        WithJsonSchema({"type": "string", "pattern": SLUG_PATTERN}),
+    ]
+    if kind:
+        metadata.append(Ref(kind))
+    return Annotated[str, *metadata]
+
+
+Id = _id(None)
+PersonId = _id("person")
+PlaceId = _id("place")
+TopicId = _id("topic")
+EventId = _id("event")
+
+T = TypeVar("T")
+
+
+def _unique(values: list[Any]) -> list[Any]:
+    seen: set[Any] = set()
+    for index, value in enumerate(values):
+        if value in seen:
+            raise PydanticCustomError(
+                "duplicate_item", "{value!r} is listed twice (item {index})", {"value": value, "index": index}
+            )
+        seen.add(value)
+    return values
+
+
+def UniqueList(item: Any, *, min_length: int = 0) -> Any:  # noqa: N802 - reads like a type
+    """A list whose items may not repeat (``uniqueItems`` in JSON Schema)."""
+    return Annotated[
+        list[item],
+        Field(min_length=min_length, json_schema_extra={"uniqueItems": True}),
+        AfterValidator(_unique),
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# Controlled vocabularies
+# --------------------------------------------------------------------------------------------
+
+
+class Vocabulary(StrEnum):
+    """A closed list of values, each with the meaning a curator and a reader need.
+
+    Members are declared as ``NAME = "value", "meaning"``. Validation accepts the value string
+    (enums are the one place where strictness is relaxed, so that YAML strings match them).
+    """
+
+    meaning: str
+
+    def __new__(cls, value: str, meaning: str = "") -> "Vocabulary":
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.meaning = meaning
+        return member
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> dict[str, Any]:
+        result = handler(schema)
+        result = handler.resolve_ref_schema(result)
+        lines = [f"- `{member.value}`: {member.meaning}" for member in cls]
+        result["description"] = (cls.__doc__ or "").strip() + "\n\n" + "\n".join(lines)
+        return result
+
+
+def Closed(vocabulary: type[Vocabulary]) -> Any:  # noqa: N802 - reads like a type
+    return Annotated[vocabulary, Strict(False)]
+
+
+class DocumentKind(Vocabulary):
+    """What the document is, as its header names it."""
+
+    CIPHERED_TELEGRAM = "ciphered-telegram", "A telegram sent in cipher and deciphered on receipt (header 'CIPHERED TELEGRAM')."
+    CABLE = "cable", "A telegram the header calls a 'CABLE'."
+    TELEGRAM = "telegram", "A telegram the header calls neither ciphered telegram nor cable."
+
+
+class Side(Vocabulary):
+    """The party a person acted for in 1951."""
+
+    PRC = "prc", "The People's Republic of China, its government and the Chinese People's Volunteers."
+    DPRK = "dprk", "The Democratic People's Republic of Korea and the Korean People's Army."
+    USSR = "ussr", "The Soviet Union, its leadership and the General Staff's cipher service."
+    UN_COMMAND = "un-command", "The United Nations Command and its armistice delegation."
+    ROK = "rok", "The Republic of Korea (South Korea)."
+
+
+class Party(Vocabulary):
+    """A side at the armistice conference."""
+
+    KOREAN_CHINESE = "korean-chinese", "The Korean People's Army and Chinese People's Volunteers delegation ('our side' in the telegrams)."
+    UN_COMMAND = "un-command", "The United Nations Command delegation ('the enemy', 'the American representatives')."
+
+
+class Repository(Vocabulary):
+    """Archives holding the Russian originals, by the abbreviation the citation uses."""
+
+    APRF = "APRF", "Archive of the President of the Russian Federation."
+    RGASPI = "RGASPI", "Russian State Archive of Socio-Political History."
+    AVP_RF = "AVP RF", "Archive of Foreign Policy of the Russian Federation."
+    TSAMO = "TsAMO", "Central Archive of the Ministry of Defence of the Russian Federation."
+
+
+class HandlingAction(Vocabulary):
+    """What the receiving cipher office did with the telegram, by the words of its notes."""
+
+    DECIPHERED = "deciphered", "'Deciphered by ...': who turned the cipher back into text, and when."
+    PRINTED = "printed", "'Printed by ...': who typed the deciphered copies, and when."
+    VERIFIED = "verified", "'Verified: ...': the officer who checked the copy."
+    COPIES_PRINTED = "copies-printed", "'... copies printed': how many copies were made."
+    FILED = "filed", "'... filed': which copies went to the file."
+
+
+class NumberPlacement(Vocabulary):
+    """Where an unlabelled registration number stands on the page (its meaning is not stated)."""
+
+    AFTER_SIGNATURE = "after-signature", "Beside the sender's signature at the end of the telegram."
+    BEFORE_SIGNATURE = "before-signature", "Between the quoted text and the sender's signature."
+    HANDLING_NOTES = "handling-notes", "Among the cipher office's handling notes at the foot of the page."
+
+
+class CorrectionKind(Vocabulary):
+    """Why the transcription needed a repair."""
+
+    TRANSCRIPTION_SLIP = "transcription-slip", "A character misread when the page was transcribed (e.g. 'Nam II' for 'Nam Il')."
+    MARKUP = "markup", "Typesetting or web markup left in the text (e.g. '38<sup>th</sup>', 'N^{o}', '## ')."
+    PAGE_BREAK = "page-break", "A paragraph split in two where the printed page broke."
+
+
+class PlaceKind(Vocabulary):
+    """What sort of place it is."""
+
+    CITY = "city", "A city or town."
+    VILLAGE = "village", "A village or hamlet."
+    COUNTRY = "country", "A state or country."
+    REGION = "region", "A peninsula, province or other area without one point."
+    LINE = "line", "A line on the map, such as a parallel of latitude; it has no single point."
+
+
+class Identification(Vocabulary):
+    """How sure the identification of a name with a real person or place is."""
+
+    CERTAIN = "certain", "The name identifies the person or place beyond reasonable doubt."
+    UNCERTAIN = "uncertain", "The source's name (often a bracketed transliteration) is not identified with certainty; nothing is guessed."
+
+
+class ArchiveName(Vocabulary):
+    """The archive that publishes the translation."""
+
+    WILSON_CENTER = "Wilson Center Digital Archive", "The Wilson Center Digital Archive (History and Public Policy Program), digitalarchive.wilsoncenter.org."
+
+
+# --------------------------------------------------------------------------------------------
+# Building blocks
+# --------------------------------------------------------------------------------------------
+
+
+class Base(BaseModel):
+    """Shared configuration: unknown keys are errors, no coercion, descriptions from docstrings."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        frozen=True,
+        use_attribute_docstrings=True,
+        regex_engine="python-re",
+    )
+
+
+class Timed(Base):
+    """A moment the source states, with the words it states it in."""
+
+    at: PartialDate
+    """The moment as a partial date, local clock time of the place where it was noted."""
+    as_written: Line
+    """The words and figures of the source, verbatim (e.g. 'Received 17:20 13.8.1951')."""
+
+
+class Origin(Base):
+    """Where the telegram was sent from, as the header says."""
+
+    place: PlaceId
+    """The place of origin (a place id)."""
+    as_written: Line
+    """The header line verbatim, editorial brackets included (e.g. 'from [BEIJING]')."""
+    time: PartialDate | None = None
+    """A time printed beside the place of origin without a label; the source does not say whether it is when the telegram was sent or received."""
+
+
+class Copy(Base):
+    """One entry of the distribution list: who received a copy."""
+
+    person: PersonId
+    """The person the copy went to."""
+    copies: int | None = Field(default=None, ge=1)
+    """How many copies, when the list gives a count ('Stalin (2)')."""
+    copy_number: Line | None = None
+    """The copy's serial number, when the list gives one ('Copy N° 1 to Cde. Stalin' gives '1')."""
+
+
+class StampNumber(Base):
+    """A number inside a stamp."""
+
+    number: Line
+    """The number verbatim (e.g. '532/2343/shs')."""
+    label: Line | None = None
+    """The label printed before it, verbatim, if any (e.g. 'Incoming N°')."""
+
+
+class Stamp(Base):
+    """A stamp on the received copy, e.g. 'SUBJECT TO RETURN to the IV Unit OS VKP(b) CC'."""
+
+    as_written: Text
+    """The stamp's text verbatim, without the editorial '[Stamp: ...]' brackets."""
+    instruction: Line
+    """The instruction the stamp gives (e.g. 'SUBJECT TO RETURN')."""
+    unit: Line | None = None
+    """The office named in the stamp (e.g. 'IV Unit OS VKP(b) CC')."""
+    numbers: list[StampNumber] = []
+    """Registration numbers inside the stamp, in order."""
+    date: PartialDate | None = None
+    """The date in the stamp."""
+
+
+class RegistrationNumber(Base):
+    """An unlabelled number on the page; named by where it stands, since the source does not say what it is."""
+
+    number: Line
+    """The number verbatim, without the numero sign (e.g. '4061')."""
+    placement: Closed(NumberPlacement)
+    """Where on the page the number stands."""
+    date: PartialDate | None = None
+    """A date written with the number, if any."""
+    as_written: Line
+    """The number and its date as written (e.g. 'No. 4061 13.8.51')."""
+
+
+class HandlingNote(Base):
+    """One note of the receiving cipher office ('Deciphered by Vaganov 1850 11 July')."""
+
+    action: Closed(HandlingAction)
+    """What was done."""
+    by: PersonId | None = None
+    """Who did it, when named."""
+    rank: Line | None = None
+    """Rank or post written with the name (e.g. 'MAJOR', 'Section Chief Colonel')."""
+    at: PartialDate | None = None
+    """When, if the note gives a time; the year is that of the document."""
+    copies: int | None = Field(default=None, ge=1)
+    """For 'copies-printed': how many copies."""
+    copy_numbers: Line | None = None
+    """For 'filed': which copies, as written (e.g. '3 and 4', '3-11')."""
+    as_written: Line
+    """The note verbatim."""
+
+
+class Reference(Base):
+    """An earlier telegram a message refers to ('your telegram of 11 August 7:00')."""
+
+    description: Line
+    """What the telegram was, in plain words."""
+    sender: PersonId | None = None
+    """Who sent the telegram referred to, when the text makes it clear."""
+    recipients: UniqueList(PersonId) = []
+    """To whom, when the text makes it clear."""
+    date: PartialDate | None = None
+    """Its date as given, no more precise than the text."""
+    as_written: Line
+    """The words of the text that refer to it, verbatim."""
+
+
+class AgendaItem(Base):
+    """One numbered point of a proposed agenda."""
+
+    number: int = Field(ge=1)
+    """The point's number as given."""
+    text: Text
+    """The point verbatim."""
+
+
+class Agenda(Base):
+    """A proposed agenda quoted in a message, as a numbered list."""
+
+    proposed_by: Closed(Party)
+    """The delegation that proposed it."""
+    items: list[AgendaItem] = Field(min_length=1)
+    """The points in order."""
+
+
+class Message(Base):
+    """A telegram quoted inside the document; the document's own text keeps it too."""
+
+    id: Id
+    """Identifier within the document (e.g. 'm1'), in order of appearance."""
+    title: Line | None = None
+    """What the message calls itself (e.g. 'brief report N° 1'), verbatim."""
+    sender: PersonId
+    """Who sent it."""
+    recipients: UniqueList(PersonId, min_length=1)
+    """To whom it is addressed."""
+    addressed_as: Line | None = None
+    """The address line verbatim (e.g. 'To Comrade Mao Zedong.')."""
+    copies_to: UniqueList(PersonId) = []
+    """Who received copies ('Copies to Cdes. Kim Il Sung and Peng Dehuai')."""
+    sent: Timed | None = None
+    """When it was sent, from its signature line."""
+    refers_to: list[Reference] = []
+    """Earlier telegrams it mentions."""
+    agenda: Agenda | None = None
+    """A proposed agenda it sets out, item by item."""
+    text: Text
+    """The message verbatim (after the document's recorded repairs), without the enclosing quotation marks."""
+
+
+class ArchivalReference(Base):
+    """Where the Russian original is held, as the archive's citation gives it."""
+
+    repository: Closed(Repository)
+    """The holding archive."""
+    fond: Line | None = None
+    """Fond (collection), as given; may contain letters ('059a')."""
+    opis: Line | None = None
+    """Opis (inventory), as given."""
+    delo: Line | None = None
+    """Delo (file), as given."""
+    papka: Line | None = None
+    """Papka (folder), as given."""
+    listy: Line | None = None
+    """Listy (sheets), as given (e.g. '56-58', '0001-0002')."""
+    as_written: Line
+    """The reference verbatim from the citation (e.g. 'APRF, f. 45, op. 1, d. 341, ll. 56-58')."""
+
+
+class Transcription(Base):
+    """The copy of the archive's page this record was curated from, kept in ``sources/``."""
+
+    file: Annotated[
+        str,
+        WithJsonSchema({"type": "string", "pattern": "^sources/[A-Za-z0-9._-]+\\.txt$"}),
+        Field(pattern="^sources/[A-Za-z0-9._-]+\\.txt$"),
+    ]
+    """Path of the source text, relative to the repository root."""
+    sha256: Annotated[str, Field(pattern="^[0-9a-f]{64}$")]
+    """SHA-256 of that file, so a changed source is noticed."""
+    text_starts_after: Line
+    """The archive's label line after which the document's own text begins (e.g. 'Translation - English')."""
+
+
+class Source(Base):
+    """The archive's description of the document, verbatim where it is text."""
+
+    archive: Closed(ArchiveName)
+    """The publishing archive."""
+    record_id: int = Field(ge=1)
+    """The archive's record number."""
+    url: Annotated[str, Field(pattern="^https://digitalarchive\\.wilsoncenter\\.org/document/[0-9]+$")]
+    """The canonical address: https://digitalarchive.wilsoncenter.org/document/<record_id>."""
+    retrieved_from: Annotated[str, Field(pattern="^https?://[^\\s]+$")]
+    """The address the transcription was taken from (often a mirror), as given."""
+    citation: Text
+    """The archive's citation string exactly as given (without the trailing address, kept in retrieved_from)."""
+    summary: Text
+    """The archive's summary, verbatim."""
+    credits: Line | None = None
+    """The archive's credits line, verbatim."""
+    obtained_by: Line | None = None
+    """Who obtained the document, from 'Obtained by ...'."""
+    translated_by: Line | None = None
+    """The translator, from 'Translated by ...'."""
+    original_language: Annotated[str, Field(pattern="^[a-z]{2,3}$")]
+    """ISO 639 code of the original ('ru' for 'Original Language: Russian')."""
+    translation_language: Annotated[str, Field(pattern="^[a-z]{2,3}$")]
+    """ISO 639 code of the translation this record holds ('en')."""
+    transcription: Transcription | None = None
+    """The source text kept in the repository, for the text comparison."""
+
+
+class Correction(Base):
+    """A repair of the transcription: what stood, what stands now, and why."""
+
+    original: Text
+    """What the source text has, verbatim."""
+    corrected: str
+    """What the record's text has instead (may differ only by the repair)."""
+    kind: Closed(CorrectionKind)
+    """The sort of repair."""
+    reason: Line
+    """Why this is a slip of the transcription and not of the document."""
+    count: int = Field(default=1, ge=1)
+    """How many times the original occurs in the source text and was repaired."""
+
+
+# --------------------------------------------------------------------------------------------
+# Record kinds
+# --------------------------------------------------------------------------------------------
+
+
+class Record(Base):
+    """A record: one YAML file in the folder of its kind, named after its id."""
+
+    folder: ClassVar[str]
+    record_kind: ClassVar[str]
+    id: Id
+    """Identifier: lowercase slug, equal to the file name without '.yaml', stable forever."""
+
+
+class Person(Record):
+    """A person the documents name."""
+
+    folder: ClassVar[str] = "people"
+    record_kind: ClassVar[str] = "person"
+
+    name: Line
+    """Canonical name in modern standard romanisation (Pinyin for Chinese, McCune-Reischauer-style for Korean names as the sources write them)."""
+    spellings: UniqueList(Line, min_length=1)
+    """Every spelling the records' texts use for the person (matched case-insensitively, whole words)."""
+    code_names: UniqueList(Line) = []
+    """Code names the person is addressed by ('Filippov' for Stalin)."""
+    side: Closed(Side) | None = None
+    """The party the person acted for."""
+    roles: UniqueList(Line) = []
+    """Posts or functions as the sources state them (e.g. 'head of the delegation of the UN forces headquarters')."""
+    identification: Closed(Identification) = Identification.CERTAIN
+    """How sure the identification is."""
+    note: Text | None = None
+    """Curator's note: what is known from the sources and what is not."""
+
+
+class Place(Record):
+    """A place the documents name."""
+
+    folder: ClassVar[str] = "places"
+    record_kind: ClassVar[str] = "place"
+
+    name: Line
+    """Canonical name in modern romanisation."""
+    spellings: UniqueList(Line, min_length=1)
+    """Every spelling the records' texts use (matched case-insensitively, whole words)."""
+    kind: Closed(PlaceKind)
+    """What sort of place it is."""
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    """WGS 84 latitude in decimal degrees, for places that have one point."""
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    """WGS 84 longitude in decimal degrees, for places that have one point."""
+    identification: Closed(Identification) = Identification.CERTAIN
+    """How sure the identification is; an uncertain place has no coordinates."""
+    note: Text | None = None
+    """Curator's note."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"dependentRequired": {"latitude": ["longitude"], "longitude": ["latitude"]}}
+    )
+
+
+class Topic(Record):
+    """A term of the controlled vocabulary of subjects."""
+
+    folder: ClassVar[str] = "topics"
+    record_kind: ClassVar[str] = "topic"
+
+    name: Line
+    """The topic's name."""
+    description: Text
+    """What the topic covers, so two curators file the same passage the same way."""
+
+
+class Event(Record):
+    """A dated event the documents report."""
+
+    folder: ClassVar[str] = "events"
+    record_kind: ClassVar[str] = "event"
+
+    title: Line
+    """A short title."""
+    date: PartialDate
+    """When it happened, no more precise than the sources say."""
+    description: Text
+    """What happened, in the sources' terms."""
+    places: UniqueList(PlaceId) = []
+    """Where it happened."""
+    people: UniqueList(PersonId) = []
+    """Who took part, where the sources say."""
+
+
+class Document(Record):
+    """One archival document: a telegram as the archive publishes it."""
+
+    folder: ClassVar[str] = "documents"
+    record_kind: ClassVar[str] = "document"
+
+    title: Line
+    """The title exactly as the archive gives it."""
+    date: PartialDate
+    """The document's date as the archive gives it."""
+    kind: Closed(DocumentKind)
+    """What the document is."""
+    number: Line | None = None
+    """The telegram's number from its header (e.g. '22834')."""
+    issuer: Line | None = None
+    """The office named at the head of the page, verbatim (e.g. 'SECOND MAIN ADMINISTRATION OF THE GENERAL STAFF OF THE SOVIET ARMY')."""
+    series: Line | None = None
+    """The series marking, verbatim after the word 'Series' (e.g. '"G" T')."""
+    copy_number: Line | None = None
+    """The number of this copy, from 'Copy N° 2' at the head of the page."""
+    sender: PersonId
+    """Who sent the document."""
+    signature: Line | None = None
+    """The signature line verbatim (e.g. 'MAO ZEDONG')."""
+    recipients: UniqueList(PersonId, min_length=1)
+    """To whom it is addressed."""
+    addressed_as: Line | None = None
+    """The name the address line uses, verbatim (e.g. 'FILIPPOV', Stalin's code name)."""
+    salutation: Line | None = None
+    """The salutation verbatim (e.g. 'Comrade FILIPPOV!')."""
+    origin: Origin | None = None
+    """Where it was sent from."""
+    received: Timed | None = None
+    """When the receiving cipher office received it."""
+    distribution: list[Copy] = []
+    """Who received copies, in the order of the list."""
+    distribution_as_written: Text | None = None
+    """The distribution list verbatim."""
+    stamps: list[Stamp] = []
+    """Stamps on the copy."""
+    numbers: list[RegistrationNumber] = []
+    """Unlabelled registration numbers on the page."""
+    handling: list[HandlingNote] = []
+    """The receiving cipher office's notes, in order."""
+    messages: list[Message] = []
+    """Telegrams quoted inside the document, in order."""
+    archival_references: list[ArchivalReference] = Field(min_length=1)
+    """Where the Russian original is held, one entry per archive cited."""
+    source: Source
+    """The archive's description of the document."""
+    mentioned_people: UniqueList(PersonId) = []
+    """People the text names who hold no other role in the document (sender, recipient, copy, message or handling)."""
+    mentioned_places: UniqueList(PlaceId) = []
+    """Places the text names, other than the origin."""
+    topics: UniqueList(TopicId) = []
+    """Subjects the document deals with, from the controlled vocabulary."""
+    events: UniqueList(EventId) = []
+    """Dated events the document reports."""
+    corrections: list[Correction] = []
+    """Repairs of the transcription, in the order they are applied to the source text."""
+    notes: Text | None = None
+    """Curator's notes on the document or its transcription."""
+    text: Text
+    """The full English text, paragraphs separated by blank lines, repairs applied."""
+
+
+
+RECORD_KINDS: tuple[type[Record], ...] = (Document, Person, Place, Topic, Event)
+"""Every record kind, in the order they are documented and built."""
+
+KIND_BY_FOLDER: dict[str, type[Record]] = {model.folder: model for model in RECORD_KINDS}
+KIND_BY_NAME: dict[str, type[Record]] = {model.record_kind: model for model in RECORD_KINDS}

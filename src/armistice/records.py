@@ -1,0 +1,298 @@
+"""Finding record files, and validating each against the model of its kind.
+
+A records root holds one folder per kind (``documents/``, ``people/`` ...), one ``<id>.yaml`` file
+per record. This module turns a set of paths into a :class:`Collection` of validated records and a
+list of located findings; cross-record rules are applied afterwards by :mod:`armistice.checks`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from pydantic import BaseModel, ValidationError
+
+from armistice.findings import Finding, FieldPath, format_field
+from armistice.loading import LoadError, Loaded, load_file
+from armistice.models import KIND_BY_FOLDER, RECORD_KINDS, Record
+
+SUFFIX = ".yaml"
+
+
+class UsageError(Exception):
+    """The paths given do not name records (exit status 2, not a data problem)."""
+
+
+@dataclass
+class Entry:
+    """A valid record with the parsed file it came from (for positions)."""
+
+    record: Record
+    loaded: Loaded
+    file: Path
+
+
+@dataclass
+class Collection:
+    """All valid records of a run, by kind and id, plus the number of files read."""
+
+    root: Path | None = None
+    by_kind: dict[str, dict[str, Entry]] = field(default_factory=lambda: {m.record_kind: {} for m in RECORD_KINDS})
+    files: int = 0
+
+    def get(self, kind: str, record_id: str) -> Record | None:
+        entry = self.by_kind[kind].get(record_id)
+        return entry.record if entry else None
+
+    def entries(self, kind: str) -> list[Entry]:
+        return [self.by_kind[kind][key] for key in sorted(self.by_kind[kind])]
+
+
+def shown(path: Path) -> str:
+    """The path as a user would type it: relative to the working directory when inside it."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # pragma: no cover - other drive on Windows
+        return str(path)
+
+
+# --------------------------------------------------------------------------------------------
+# Discovery
+# --------------------------------------------------------------------------------------------
+
+
+def _is_root(path: Path) -> bool:
+    return path.is_dir() and any((path / folder).is_dir() for folder in KIND_BY_FOLDER)
+
+
+def discover(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, Path]], list[Finding]]:
+    """Resolve the command-line paths into records roots and the files to report on.
+
+    Returns the roots (whose every record is loaded, so references can be resolved), the
+    ``(file, root)`` pairs to report findings for, and findings about the layout itself.
+    """
+    roots: list[Path] = []
+    targets: list[tuple[Path, Path]] = []
+    findings: list[Finding] = []
+    for path in paths:
+        if not path.exists() and not path.is_symlink():
+            raise UsageError(f"{path}: no such file or directory")
+        if _is_root(path):
+            root = path
+            files = list(_root_files(root, findings))
+        elif path.is_dir() and path.name in KIND_BY_FOLDER:
+            root = path.parent
+            files = list(_folder_files(root, path, findings))
+        elif path.is_dir():
+            raise UsageError(
+                f"{path}: not a records folder (expected one or more of "
+                + ", ".join(f"{name}/" for name in KIND_BY_FOLDER)
+                + " inside it)"
+            )
+        else:
+            root = path.parent.parent
+            files = [path]
+        if root not in roots:
+            roots.append(root)
+        targets.extend((file, root) for file in files)
+    return roots, targets, findings
+
+
+def _root_files(root: Path, findings: list[Finding]) -> Iterator[Path]:
+    for folder in sorted(KIND_BY_FOLDER):
+        if (root / folder).is_dir():
+            yield from _folder_files(root, root / folder, findings)
+
+
+def _folder_files(root: Path, folder: Path, findings: list[Finding]) -> Iterator[Path]:
+    for entry in sorted(folder.iterdir()):
+        if entry.name.startswith(".") or entry.name == "README.md":
+            continue
+        if entry.suffix == ".yml":
+            findings.append(Finding(shown(entry), 1, 1, "(file)", "use the .yaml extension (rename to "
+                                    f"{entry.stem}.yaml); this file was not read"))
+            continue
+        if entry.suffix != SUFFIX:
+            findings.append(Finding(shown(entry), 1, 1, "(file)", "not a record file (records end in .yaml); "
+                                    "ignored", "warning"))
+            continue
+        yield entry
+
+
+def _kind_of(file: Path) -> type[Record] | None:
+    return KIND_BY_FOLDER.get(file.parent.name)
+
+
+# --------------------------------------------------------------------------------------------
+# Model validation with positions
+# --------------------------------------------------------------------------------------------
+
+
+def _unwrap(annotation: Any) -> Any:
+    """The model class an annotation holds, looking through Optional, list and Annotated."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
+        elif origin is list:
+            annotation = typing.get_args(annotation)[0]
+        else:
+            return annotation
+
+
+def model_at(model: type[BaseModel], path: FieldPath) -> type[BaseModel] | None:
+    """The nested model class that holds the field at ``path`` (for suggestions)."""
+    current: Any = model
+    for part in path:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        info = current.model_fields.get(part)
+        if info is None:
+            return None
+        current = _unwrap(info.annotation)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"true/false value {str(value).lower()}"
+    if isinstance(value, int):
+        return f"integer {value}"
+    if isinstance(value, float):
+        return f"number {value}"
+    if isinstance(value, str):
+        text = value if len(value) <= 60 else value[:57] + "..."
+        return f"text {text!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return "nothing" if value is None else type(value).__name__
+
+
+def _message(error: dict[str, Any], model: type[BaseModel]) -> str:
+    kind = error["type"]
+    loc = tuple(error["loc"])
+    value = error.get("input")
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "extra_forbidden":
+        holder = model_at(model, loc[:-1])
+        known = list(holder.model_fields) if holder else []
+        close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else (f"; known fields: {', '.join(known)}" if known else "")
+        return f"unknown field {loc[-1]!r}{hint}"
+    if kind == "string_type":
+        hint = f" (quote it: \"{value}\")" if isinstance(value, (int, float, bool)) else ""
+        return f"expected text, got {_describe(value)}{hint}"
+    if kind in ("int_type", "float_type", "bool_type"):
+        wanted = {"int_type": "a whole number", "float_type": "a number", "bool_type": "true or false"}[kind]
+        hint = " (remove the quotes)" if isinstance(value, str) else ""
+        return f"expected {wanted}, got {_describe(value)}{hint}"
+    if kind in ("list_type", "model_type", "dict_type", "model_attributes_type"):
+        wanted = "a list" if kind == "list_type" else "a mapping of fields"
+        return f"expected {wanted}, got {_describe(value)}"
+    if kind == "enum":
+        return f"{value!r} is not one of the allowed values: {error['ctx']['expected']}"
+    if kind in ("too_short", "too_long") and isinstance(value, list):
+        return error["msg"].replace("List", "list")
+    if kind.startswith(("partial_date", "slug", "one_line", "blank", "padded", "duplicate_item")):
+        return error["msg"]
+    return f"{error['msg']} (got {_describe(value)})"
+
+
+def model_findings(loaded: Loaded, model: type[Record], error: ValidationError) -> list[Finding]:
+    """Located findings for a pydantic ValidationError raised on ``loaded.data``."""
+    out = []
+    for item in error.errors(include_url=False):
+        loc = tuple(item["loc"])
+        line, column = loaded.position(loc, key=item["type"] == "extra_forbidden")
+        out.append(Finding(loaded.path, line, column, format_field(loc), _message(item, model)))
+    return out
+
+
+def validate_loaded(loaded: Loaded, model: type[Record]) -> tuple[Record | None, list[Finding]]:
+    """Validate one parsed file against ``model``; say so when it is a record of another kind."""
+    try:
+        return model.model_validate(loaded.data), []
+    except ValidationError as error:
+        findings = model_findings(loaded, model, error)
+    for other in RECORD_KINDS:
+        if other is not model:
+            try:
+                other.model_validate(loaded.data)
+            except ValidationError:
+                continue
+            return None, [Finding(loaded.path, 1, 1, "(record)",
+                                  f"this is a {other.record_kind} record, not a {model.record_kind}: "
+                                  f"move it to {other.folder}/")]
+    return None, findings
+
+
+def load_records(paths: Iterable[Path]) -> tuple[Collection, list[Finding], set[str] | None]:
+    """Load and model-validate every record under the given paths.
+
+    Returns the collection of valid records (all records of every root touched, so references
+    resolve), the findings, and the set of shown paths to report on (None: report everything).
+    """
+    paths = list(paths)
+    roots, targets, findings = discover(paths)
+    report: set[str] | None = None
+    if any(not _is_root(p) for p in paths):
+        report = {shown(file) for file, _ in targets}
+    collection = Collection(root=roots[0] if len(roots) == 1 else None)
+    files: list[tuple[Path, Path]] = []
+    for root in roots:
+        if _is_root(root):
+            files.extend((file, root) for file in _root_files(root, []))
+    files.extend(target for target in targets if target not in files)
+    for file, root in files:
+        collection.files += 1
+        name = shown(file)
+        kind = _kind_of(file)
+        if kind is None:
+            findings.append(Finding(name, 1, 1, "(file)", "a record belongs in a folder named for its kind: "
+                                    + ", ".join(f"{folder}/" for folder in KIND_BY_FOLDER)))
+            continue
+        problem = _escapes(file, root)
+        if problem:
+            findings.append(Finding(name, 1, 1, "(file)", problem))
+            continue
+        try:
+            loaded = load_file(file, name)
+        except LoadError as error:
+            findings.append(error.finding)
+            continue
+        record, problems = validate_loaded(loaded, kind)
+        findings.extend(problems)
+        if record is None:
+            continue
+        existing = collection.by_kind[kind.record_kind].get(record.id)
+        if existing is not None:
+            line, column = loaded.position(("id",))
+            findings.append(Finding(name, line, column, "id", f"duplicate id {record.id!r}: also used by "
+                                    f"{existing.loaded.path}"))
+            continue
+        collection.by_kind[kind.record_kind][record.id] = Entry(record, loaded, file)
+    if report is not None:
+        findings = [f for f in findings if f.path in report]
+    return collection, findings, report
+
+
+def _escapes(file: Path, root: Path) -> str | None:
+    """A symlink that leads outside the records root is refused (it would publish foreign data)."""
+    if not file.is_symlink():
+        return None
+    target = file.resolve()
+    if not target.is_relative_to(root.resolve()):
+        return f"symbolic link to {target}, outside the records folder: records must live inside it"
+    return None
