@@ -557,8 +557,8 @@ class Place(Record):
     """Canonical name in modern romanisation."""
     spellings: UniqueList(Line, min_length=1)
     """Every spelling the records' texts use (matched case-insensitively, whole words)."""
-    kind: Closed(PlaceKind)
-    """What sort of place it is."""
+    kind: Closed(PlaceKind) | None = None
+    """What sort of place it is; left out when the sources do not make it clear."""
     latitude: float | None = Field(default=None, ge=-90, le=90)
     """WGS 84 latitude in decimal degrees, for places that have one point."""
     longitude: float | None = Field(default=None, ge=-180, le=180)

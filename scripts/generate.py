@@ -1,0 +1,24 @@
+"""Regenerate the committed artefacts derived from the models: schema/*.json and records/README.md.
+
+Run with `make generate` after changing src/armistice/models.py or a topic record.
+"""
+
+from pathlib import Path
+
+from armistice import dictionary, schemas
+from armistice.checks import validate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> None:
+    for path in schemas.write(ROOT / "schema"):
+        print(f"wrote {path.relative_to(ROOT)}")
+    collection, _ = validate([ROOT / "records"])
+    topics = [entry.record for entry in collection.entries("topic")]
+    (ROOT / "records" / "README.md").write_text(dictionary.render(topics), encoding="utf-8")
+    print("wrote records/README.md")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,146 @@
+"""The data dictionary in ``records/README.md``, generated from the models.
+
+Curators work in ``records/``; the README there documents every field of every record kind (type,
+whether it is required, what it means) and every controlled vocabulary with the meaning of each
+value. It is generated so it cannot drift from the models; a test fails when it is stale.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
+from armistice.checks import _split
+from armistice.models import RECORD_KINDS, Ref, Vocabulary
+from armistice.schemas import schema_comment
+
+INTRO = """\
+# Records: the curator's data dictionary
+
+<!-- Generated from src/armistice/models.py by `make generate`; do not edit by hand. -->
+
+One YAML file per record, in the folder of its kind, named after the record's `id`
+(`records/people/li-kenong.yaml` holds `id: li-kenong`). Ids are lowercase slugs (letters, digits,
+single hyphens) and stable forever: once published, an id is never changed or reused.
+
+Every file starts with a line that lets an editor check it against its JSON Schema while you type:
+
+```yaml
+{comment}
+```
+
+Check your work with `armistice validate` (all records) or `armistice validate FILE`; every problem
+is reported as `path:line:col: field: message`.
+
+Conventions:
+- Quote dates and numbers that are text: `date: "1951-08-13"`, `number: "22834"`. Values are never
+  guessed from their look: `NO` stays the text `NO`, `0123` stays `0123`.
+- Dates are as precise as the source: `1951`, `1951-08`, `1951-08-13` or `1951-08-13T17:20` (a local
+  clock time, no seconds or zone).
+- Fields marked *verbatim* hold the source's own words; `armistice validate` checks that they occur in
+  the document's text. A document's `text` must equal its source text in `sources/`, up to whitespace
+  and the repairs listed in `corrections`.
+- Names are grounded: every person or place a document links must occur in its title, summary or text
+  under one of the record's `spellings` (or `code_names`), matched as whole words, ignoring case.
+- Leave out what the source does not give. Never invent a role, a date or an identification.
+"""
+
+
+def _type_name(annotation: Any) -> str:
+    base, metadata = _split(annotation)
+    optional = typing.get_origin(annotation) in (typing.Union, types.UnionType) and type(None) in typing.get_args(annotation)
+    ref = next((m for m in metadata if isinstance(m, Ref)), None)
+    if ref:
+        name = f"{ref.kind} id"
+    elif typing.get_origin(base) is list:
+        name = f"list of {_type_name(typing.get_args(base)[0])}"
+    elif isinstance(base, type) and issubclass(base, Vocabulary):
+        name = f"[{base.__name__}](#{base.__name__.lower()})"
+    elif isinstance(base, type) and issubclass(base, BaseModel):
+        name = f"[{base.__name__}](#{base.__name__.lower()})"
+    elif base is str:
+        name = "text"
+        for marker in metadata:
+            if "AfterValidator" in type(marker).__name__:
+                func = marker.func.__name__
+                name = {"_one_line": "text (one line)", "_not_blank": "text", "_partial_date": "partial date",
+                        "_slug": "id"}.get(func, name)
+    else:
+        name = {int: "integer", float: "number", bool: "true/false"}.get(base, getattr(base, "__name__", str(base)))
+    return f"{name} or nothing" if optional and not name.endswith("or nothing") else name
+
+
+def _row(name: str, info: FieldInfo) -> str:
+    annotation = info.annotation
+    if info.metadata:
+        annotation = typing.Annotated[(annotation, *info.metadata)]
+    required = "yes" if info.is_required() else "no"
+    description = (info.description or "").replace("|", "\\|").replace("\n", " ")
+    return f"| `{name}` | {_type_name(annotation)} | {required} | {description} |"
+
+
+def _table(model: type[BaseModel]) -> list[str]:
+    lines = ["| field | type | required | description |", "|---|---|---|---|"]
+    lines += [_row(name, info) for name, info in model.model_fields.items()]
+    return lines
+
+
+def _nested(model: type[BaseModel], seen: list[type[BaseModel]]) -> None:
+    for info in model.model_fields.values():
+        annotation = info.annotation
+        stack = [annotation]
+        while stack:
+            current = stack.pop()
+            base, _ = _split(current)
+            if typing.get_origin(base) is list:
+                stack.append(typing.get_args(base)[0])
+            elif isinstance(base, type) and issubclass(base, BaseModel) and base not in seen:
+                seen.append(base)
+                _nested(base, seen)
+
+
+def _vocabularies(models: list[type[BaseModel]]) -> list[type[Vocabulary]]:
+    found: list[type[Vocabulary]] = []
+    for model in models:
+        for info in model.model_fields.values():
+            stack = [info.annotation]
+            while stack:
+                base, _ = _split(stack.pop())
+                if typing.get_origin(base) is list:
+                    stack.append(typing.get_args(base)[0])
+                elif isinstance(base, type) and issubclass(base, Vocabulary) and base not in found:
+                    found.append(base)
+    return found
+
+
+def _doc(model: type) -> str:
+    return " ".join((model.__doc__ or "").split())
+
+
+def render(topics: list[Any] | None = None) -> str:
+    """The whole records/README.md; ``topics`` are the topic records, listed as the subject vocabulary."""
+    out = [INTRO.format(comment=schema_comment(RECORD_KINDS[0])), "## Record kinds", ""]
+    for model in RECORD_KINDS:
+        out += [f"### {model.__name__}", "", f"{_doc(model)} Folder: `records/{model.folder}/`; schema: "
+                f"`schema/{model.record_kind}.schema.json`.", ""]
+        out += _table(model) + [""]
+    nested: list[type[BaseModel]] = []
+    for model in RECORD_KINDS:
+        _nested(model, nested)
+    out += ["## Parts of records", "", "Mappings used inside the record kinds above.", ""]
+    for model in nested:
+        out += [f"### {model.__name__}", "", _doc(model), ""] + _table(model) + [""]
+    out += ["## Controlled vocabularies", "", "Closed lists: any other value is an error.", ""]
+    for vocabulary in _vocabularies(list(RECORD_KINDS) + nested):
+        out += [f"### {vocabulary.__name__}", "", _doc(vocabulary), "", "| value | meaning |", "|---|---|"]
+        out += [f"| `{member.value}` | {member.meaning} |" for member in vocabulary] + [""]
+    if topics:
+        out += ["### Topics", "", "The subject vocabulary is itself a set of records, in `records/topics/`; a document's "
+                "`topics` lists their ids. Add a topic only when no existing one fits.", "",
+                "| id | name | covers |", "|---|---|---|"]
+        out += [f"| `{t.id}` | {t.name} | {' '.join(t.description.split())} |" for t in sorted(topics, key=lambda t: t.id)]
+    return "\n".join(out).rstrip() + "\n"
