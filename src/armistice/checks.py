@@ -105,7 +105,7 @@ def check_references(collection: Collection) -> Iterator[Finding]:
     for kind in collection.by_kind:
         for entry in collection.entries(kind):
             for path, target, value in references(entry.record):
-                if collection.get(target, value) is None:
+                if collection.get(target, value) is None and value not in collection.unreadable[target]:
                     folder = {"person": "people", "place": "places", "topic": "topics",
                               "event": "events", "document": "documents"}[target]
                     yield _at(entry, path, f"unknown {target} {value!r} (no {folder}/{value}.yaml)")
@@ -122,14 +122,17 @@ def _not_after(entry: Entry, path: FieldPath, earlier: str, later: str, what: st
 
 
 def check_chronology(collection: Collection) -> Iterator[Finding]:
+    """Each impossible order is reported once, at the value most likely wrong."""
     for entry in collection.entries("document"):
         doc: Document = entry.record  # type: ignore[assignment]
+        received_ok = doc.received is None or dates.may_precede(doc.date, doc.received.at)
         for index, message in enumerate(doc.messages):
             here = ("messages", index)
             if message.sent:
-                yield from _not_after(entry, here + ("sent", "at"), message.sent.at, doc.date,
-                                      "a quoted message cannot be dated after the document that forwards it")
-                if doc.received:
+                after_date = list(_not_after(entry, here + ("sent", "at"), message.sent.at, doc.date,
+                                             "a quoted message cannot be dated after the document that forwards it"))
+                yield from after_date
+                if doc.received and received_ok and not after_date:
                     yield from _not_after(entry, here + ("sent", "at"), message.sent.at, doc.received.at,
                                           "a quoted message cannot be sent after the document was received")
             for ref_index, ref in enumerate(message.refers_to):
@@ -246,13 +249,18 @@ def check_events(collection: Collection) -> Iterator[Finding]:
 # Faithfulness to the source
 # --------------------------------------------------------------------------------------------
 
+# Verbatim fields quoted from somewhere other than the document's text: the archive's description
+# (``source``) and the citation (``archival_references``, checked against it below).
+_CHECKED_ELSEWHERE = {"source", "archival_references"}
 _VERBATIM_FIELDS = {"as_written", "issuer", "signature", "salutation", "addressed_as", "distribution_as_written"}
 
 
 def _verbatim(model: BaseModel, path: FieldPath = ()) -> Iterator[tuple[FieldPath, str]]:
     for name in type(model).model_fields:
         value = getattr(model, name)
-        if isinstance(value, BaseModel) and name != "source":
+        if name in _CHECKED_ELSEWHERE:
+            continue
+        if isinstance(value, BaseModel):
             yield from _verbatim(value, path + (name,))
         elif isinstance(value, list):
             for index, item in enumerate(value):

@@ -54,8 +54,46 @@ def validate(paths: tuple[Path, ...], output: str) -> None:
     else:
         for finding in findings:
             click.echo(str(finding))
-        click.echo(summary(findings, collection.files), err=bool(findings))
+        click.echo(summary(findings, collection.files), err=True)  # stdout holds only the findings
     sys.exit(1 if any(f.severity == "error" for f in findings) else 0)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--check", is_flag=True, help="Change nothing; list the files that are not in canonical form and exit 1.")
+def fmt(paths: tuple[Path, ...], check: bool) -> None:
+    """Rewrite records in the canonical YAML layout (key order from the models, quoting, comments kept).
+
+    PATHS are records roots, kind folders or files; the default is records/.
+
+    \b
+    Example:
+      armistice fmt --check         # what CI runs
+    """
+    from armistice.fmt import FormatError, format_file
+    from armistice.loading import LoadError
+    from armistice.records import UsageError, discover, shown
+
+    try:
+        _, targets, _ = discover(list(paths) or [DEFAULT_RECORDS])
+    except UsageError as error:
+        raise click.UsageError(str(error)) from None
+    changed, failed = 0, 0
+    for file, _root in targets:
+        name = shown(file)
+        try:
+            if format_file(file, name, write=not check):
+                changed += 1
+                click.echo(f"{name}: not in canonical form (run: armistice fmt {name})" if check else f"formatted {name}")
+        except LoadError as error:
+            failed += 1
+            click.echo(str(error.finding))
+        except (FormatError, OSError) as error:
+            failed += 1
+            click.echo(f"{name}:1:1: (file): {error}")
+    verb = "would change" if check else "changed"
+    click.echo(f"{len(targets)} files checked, {changed} {verb}, {failed} unreadable", err=bool(changed or failed))
+    sys.exit(1 if failed or (check and changed) else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -17,6 +17,7 @@ state only what a plain JSON Schema validator can also check, so an editor and
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, TypeVar
@@ -66,13 +67,9 @@ def _partial_date(value: str) -> str:
 
 
 def _slug(value: str) -> str:
-    import re
-
     if not re.match(SLUG_PATTERN, value):
         raise PydanticCustomError(
-            "slug",
-            "invalid id {value!r}: use lowercase letters, digits and single hyphens, e.g. 'li-kenong'",
-            {"value": value},
+            "slug", f"invalid id {value!r}: use lowercase letters, digits and single hyphens, e.g. 'li-kenong'"
         )
     return value
 
@@ -137,9 +134,7 @@ def _unique(values: list[Any]) -> list[Any]:
     seen: set[Any] = set()
     for index, value in enumerate(values):
         if value in seen:
-            raise PydanticCustomError(
-                "duplicate_item", "{value!r} is listed twice (item {index})", {"value": value, "index": index}
-            )
+            raise PydanticCustomError("duplicate_item", f"{value!r} is listed twice (item {index})")
         seen.add(value)
     return values
 
@@ -376,12 +371,12 @@ class HandlingNote(Base):
 
 
 class Reference(Base):
-    """An earlier telegram a message refers to ('your telegram of 11 August 7:00')."""
+    """An earlier telegram or proposal a message refers to ('your telegram of 11 August 7:00')."""
 
     description: Line
-    """What the telegram was, in plain words."""
+    """What it was, in plain words."""
     sender: PersonId | None = None
-    """Who sent the telegram referred to, when the text makes it clear."""
+    """Who sent it, when the text makes it clear."""
     recipients: UniqueList(PersonId) = []
     """To whom, when the text makes it clear."""
     date: PartialDate | None = None

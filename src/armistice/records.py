@@ -44,6 +44,9 @@ class Collection:
     root: Path | None = None
     by_kind: dict[str, dict[str, Entry]] = field(default_factory=lambda: {m.record_kind: {} for m in RECORD_KINDS})
     files: int = 0
+    unreadable: dict[str, set[str]] = field(default_factory=lambda: {m.record_kind: set() for m in RECORD_KINDS})
+    """Ids (file names) of records that exist but failed to load or validate: already reported, so
+    references to them are not reported again."""
 
     def get(self, kind: str, record_id: str) -> Record | None:
         entry = self.by_kind[kind].get(record_id)
@@ -211,13 +214,40 @@ def _message(error: dict[str, Any], model: type[BaseModel]) -> str:
 
 
 def model_findings(loaded: Loaded, model: type[Record], error: ValidationError) -> list[Finding]:
-    """Located findings for a pydantic ValidationError raised on ``loaded.data``."""
+    """Located findings for a pydantic ValidationError raised on ``loaded.data``.
+
+    A misspelt key gives one finding, not two: when an unknown key's suggestion is a required
+    field reported missing beside it, only the unknown key (with its suggestion) is reported.
+    """
+    errors = error.errors(include_url=False)
+    suggested = set()
+    for item in errors:
+        if item["type"] == "extra_forbidden":
+            loc = tuple(item["loc"])
+            holder = model_at(model, loc[:-1])
+            close = difflib.get_close_matches(str(loc[-1]), list(holder.model_fields) if holder else [], n=1, cutoff=0.6)
+            if close:
+                suggested.add(loc[:-1] + (close[0],))
     out = []
-    for item in error.errors(include_url=False):
+    for item in errors:
         loc = tuple(item["loc"])
+        if item["type"] == "missing" and loc in suggested:
+            continue
         line, column = loaded.position(loc, key=item["type"] == "extra_forbidden")
         out.append(Finding(loaded.path, line, column, format_field(loc), _message(item, model)))
     return out
+
+
+def misplaced_kind(data: Any, model: type[Record]) -> type[Record] | None:
+    """The other record kind ``data`` is valid as, if any: the file is in the wrong folder."""
+    for other in RECORD_KINDS:
+        if other is not model:
+            try:
+                other.model_validate(data)
+            except ValidationError:
+                continue
+            return other
+    return None
 
 
 def validate_loaded(loaded: Loaded, model: type[Record]) -> tuple[Record | None, list[Finding]]:
@@ -226,15 +256,10 @@ def validate_loaded(loaded: Loaded, model: type[Record]) -> tuple[Record | None,
         return model.model_validate(loaded.data), []
     except ValidationError as error:
         findings = model_findings(loaded, model, error)
-    for other in RECORD_KINDS:
-        if other is not model:
-            try:
-                other.model_validate(loaded.data)
-            except ValidationError:
-                continue
-            return None, [Finding(loaded.path, 1, 1, "(record)",
-                                  f"this is a {other.record_kind} record, not a {model.record_kind}: "
-                                  f"move it to {other.folder}/")]
+    other = misplaced_kind(loaded.data, model)
+    if other is not None:
+        return None, [Finding(loaded.path, 1, 1, "(record)", f"this is a {other.record_kind} record, not a "
+                              f"{model.record_kind}: move it to {other.folder}/")]
     return None, findings
 
 
@@ -271,10 +296,14 @@ def load_records(paths: Iterable[Path]) -> tuple[Collection, list[Finding], set[
             loaded = load_file(file, name)
         except LoadError as error:
             findings.append(error.finding)
+            collection.unreadable[kind.record_kind].add(file.name.removesuffix(SUFFIX))
             continue
         record, problems = validate_loaded(loaded, kind)
         findings.extend(problems)
         if record is None:
+            for other in (kind, misplaced_kind(loaded.data, kind)):
+                if other is not None:
+                    collection.unreadable[other.record_kind].add(file.name.removesuffix(SUFFIX))
             continue
         existing = collection.by_kind[kind.record_kind].get(record.id)
         if existing is not None:

@@ -1,0 +1,58 @@
+"""Shared test helpers: a throwaway copy of the valid fixture root, and the CLI run as a user runs it."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from armistice.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+VALID = FIXTURES / "valid"
+INVALID = FIXTURES / "invalid"
+
+
+@dataclass
+class Run:
+    exit_code: int
+    output: str
+    lines: list[str]
+    exception: BaseException | None
+
+
+def run_cli(*args: str) -> Run:
+    """Run ``armistice ARGS`` in-process; ``lines`` are the findings without the count line."""
+    result = CliRunner().invoke(main, list(args))
+    lines = [line for line in result.stdout.splitlines() if line]
+    exception = result.exception if not isinstance(result.exception, SystemExit) else None
+    return Run(result.exit_code, result.output, lines, exception)
+
+
+def overlay(case: Path, target: Path) -> None:
+    """Copy the valid fixture root to ``target`` and lay the case's files over it.
+
+    A file named ``X.delete`` in the case removes ``X.yaml`` from the copy.
+    """
+    shutil.copytree(VALID, target, dirs_exist_ok=True)
+    for path in sorted((case / "records").rglob("*")):
+        if path.is_dir():
+            continue
+        destination = target / path.relative_to(case)
+        if path.suffix == ".delete":
+            destination.with_suffix(".yaml").unlink()
+        else:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, destination)
+
+
+@pytest.fixture
+def valid_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy of the valid fixture (records/ and sources/), made the working directory."""
+    shutil.copytree(VALID, tmp_path, dirs_exist_ok=True)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
