@@ -29,7 +29,7 @@ from pydantic import BaseModel
 
 from armistice import dates
 from armistice.findings import Finding, FieldPath, format_field
-from armistice.models import Document, Event, Identification, Person, Place, Record, Ref
+from armistice.models import Document, Event, Person, Place, Ref
 from armistice.records import Collection, Entry
 
 Check = Callable[[Collection], Iterator[Finding]]
@@ -226,16 +226,6 @@ def check_grounding(collection: Collection) -> Iterator[Finding]:
                         yield _at(entry, (field, index), f"{name!r} occurs in no document's title, summary or text")
 
 
-def check_places(collection: Collection) -> Iterator[Finding]:
-    for entry in collection.entries("place"):
-        place: Place = entry.record  # type: ignore[assignment]
-        if (place.latitude is None) != (place.longitude is None):
-            yield _at(entry, ("latitude" if place.latitude is not None else "longitude",),
-                      "give both latitude and longitude, or neither")
-        if place.identification == Identification.UNCERTAIN and place.latitude is not None:
-            yield _at(entry, ("latitude",), "an uncertain identification has no coordinates: do not guess")
-
-
 def check_events(collection: Collection) -> Iterator[Finding]:
     reported = {e for entry in collection.entries("document") for e in entry.record.events}  # type: ignore[attr-defined]
     if not collection.by_kind["document"]:
@@ -370,7 +360,6 @@ CHECKS: tuple[Check, ...] = (
     check_references,
     check_chronology,
     check_grounding,
-    check_places,
     check_events,
     check_verbatim,
     check_transcription,

@@ -29,7 +29,9 @@ from pydantic import (
     Field,
     GetJsonSchemaHandler,
     Strict,
+    ValidationInfo,
     WithJsonSchema,
+    field_validator,
 )
 from pydantic_core import PydanticCustomError, core_schema
 
@@ -102,6 +104,12 @@ PartialDate = Annotated[
     ),
 ]
 """A date as precise as the source: YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDTHH:MM (local clock)."""
+
+
+CUSTOM_ERRORS = frozenset(
+    {"one_line", "blank", "padded", "partial_date", "slug", "duplicate_item", "guessed_point", "coordinates"}
+)
+"""Error types raised by this module's validators: their messages are complete as they stand."""
 
 
 @dataclass(frozen=True)
@@ -554,17 +562,40 @@ class Place(Record):
     """Every spelling the records' texts use (matched case-insensitively, whole words)."""
     kind: Closed(PlaceKind) | None = None
     """What sort of place it is; left out when the sources do not make it clear."""
-    latitude: float | None = Field(default=None, ge=-90, le=90)
-    """WGS 84 latitude in decimal degrees, for places that have one point."""
-    longitude: float | None = Field(default=None, ge=-180, le=180)
-    """WGS 84 longitude in decimal degrees, for places that have one point."""
     identification: Closed(Identification) = Identification.CERTAIN
     """How sure the identification is; an uncertain place has no coordinates."""
+    latitude: float | None = Field(default=None, ge=-90, le=90, validate_default=True)
+    """WGS 84 latitude in decimal degrees, for places that have one point."""
+    longitude: float | None = Field(default=None, ge=-180, le=180, validate_default=True)
+    """WGS 84 longitude in decimal degrees, given together with the latitude."""
     note: Text | None = None
     """Curator's note."""
 
+    @field_validator("latitude")
+    @classmethod
+    def _no_guessed_point(cls, value: float | None, info: ValidationInfo) -> float | None:
+        if value is not None and info.data.get("identification") == Identification.UNCERTAIN:
+            raise PydanticCustomError("guessed_point", "an uncertain identification has no coordinates: do not guess")
+        return value
+
+    @field_validator("longitude")
+    @classmethod
+    def _both_or_neither(cls, value: float | None, info: ValidationInfo) -> float | None:
+        if "latitude" in info.data and (value is None) != (info.data["latitude"] is None):
+            raise PydanticCustomError("coordinates", "give both latitude and longitude, or neither")
+        return value
+
     model_config = ConfigDict(
-        json_schema_extra={"dependentRequired": {"latitude": ["longitude"], "longitude": ["latitude"]}}
+        json_schema_extra={
+            "allOf": [
+                {"if": {"required": ["latitude"], "properties": {"latitude": {"type": "number"}}},
+                 "then": {"required": ["longitude"], "properties": {"longitude": {"type": "number"}}}},
+                {"if": {"required": ["longitude"], "properties": {"longitude": {"type": "number"}}},
+                 "then": {"required": ["latitude"], "properties": {"latitude": {"type": "number"}}}},
+                {"if": {"required": ["identification"], "properties": {"identification": {"const": "uncertain"}}},
+                 "then": {"properties": {"latitude": {"type": "null"}, "longitude": {"type": "null"}}}},
+            ]
+        }
     )
 
 

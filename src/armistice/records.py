@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from armistice.findings import Finding, FieldPath, format_field
 from armistice.loading import LoadError, Loaded, load_file
-from armistice.models import KIND_BY_FOLDER, RECORD_KINDS, Record
+from armistice.models import CUSTOM_ERRORS, KIND_BY_FOLDER, RECORD_KINDS, Record
 
 SUFFIX = ".yaml"
 
@@ -208,7 +208,7 @@ def _message(error: dict[str, Any], model: type[BaseModel]) -> str:
         return f"{value!r} is not one of the allowed values: {error['ctx']['expected']}"
     if kind in ("too_short", "too_long") and isinstance(value, list):
         return error["msg"].replace("List", "list")
-    if kind.startswith(("partial_date", "slug", "one_line", "blank", "padded", "duplicate_item")):
+    if kind in CUSTOM_ERRORS:
         return error["msg"]
     return f"{error['msg']} (got {_describe(value)})"
 
