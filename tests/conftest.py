@@ -33,12 +33,13 @@ def run_cli(*args: str) -> Run:
     return Run(result.exit_code, result.output, lines, exception)
 
 
-def overlay(case: Path, target: Path) -> None:
-    """Copy the valid fixture root to ``target`` and lay the case's files over it.
+def overlay(case: Path, target: Path, *, fresh: bool = True) -> None:
+    """Copy the valid fixture root to ``target`` (unless ``fresh`` is false) and lay the case's files over it.
 
     A file named ``X.delete`` in the case removes ``X.yaml`` from the copy.
     """
-    shutil.copytree(VALID, target, dirs_exist_ok=True)
+    if fresh:
+        shutil.copytree(VALID, target, dirs_exist_ok=True)
     for path in sorted((case / "records").rglob("*")):
         if path.is_dir():
             continue
