@@ -37,7 +37,7 @@ def test_the_records_validate_without_errors_or_warnings(monkeypatch) -> None:
 
 # seed, record id, messages, archival references, people, places, corrections (entries, repaired occurrences)
 SEEDS = [
-    ("000_9cf00891abe46533.txt", "1951-08-13-ciphered-telegram-22834", 1, 2, 10, 3, (1, 1)),
+    ("000_9cf00891abe46533.txt", "1951-08-13-ciphered-telegram-22834", 1, 2, 10, 3, (2, 2)),
     ("001_a73fb120225a1bfb.txt", "1951-07-11-cable-21680", 4, 1, 11, 4, (4, 6)),
     ("002_af61676edd64bbc7.txt", "1951-08-27-ciphered-telegram-23256", 0, 3, 8, 8, (1, 1)),
     ("003_9f93c5bc8e2ae310.txt", "1951-11-01-ciphered-telegram-25465", 1, 1, 8, 3, (3, 6)),

@@ -135,6 +135,9 @@ def check_chronology(collection: Collection) -> Iterator[Finding]:
                 if doc.received and received_ok and not after_date:
                     yield from _not_after(entry, here + ("sent", "at"), message.sent.at, doc.received.at,
                                           "a quoted message cannot be sent after the document was received")
+            if message.sent and message.received:
+                yield from _not_after(entry, here + ("received", "at"), message.sent.at, message.received.at,
+                                      "a message cannot be received before it was sent")
             for ref_index, ref in enumerate(message.refers_to):
                 if ref.date and message.sent:
                     yield from _not_after(entry, here + ("refers_to", ref_index, "date"), ref.date, message.sent.at,

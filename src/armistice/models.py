@@ -379,7 +379,7 @@ class HandlingNote(Base):
 
 
 class Reference(Base):
-    """An earlier telegram or proposal a message refers to ('your telegram of 11 August 7:00')."""
+    """An earlier telegram a message refers to ('your telegram of 11 August 7:00')."""
 
     description: Line
     """What it was, in plain words."""
@@ -427,9 +427,11 @@ class Message(Base):
     copies_to: UniqueList(PersonId) = []
     """Who received copies ('Copies to Cdes. Kim Il Sung and Peng Dehuai')."""
     sent: Timed | None = None
-    """When it was sent, from its signature line."""
+    """When it was sent, from the time in its signature line."""
+    received: Timed | None = None
+    """When the forwarding sender says it was received ('the telegram received from Comrade Li Kenong on 12 August 4:00')."""
     refers_to: list[Reference] = []
-    """Earlier telegrams it mentions."""
+    """Earlier telegrams it mentions (proposals and drafts are not telegrams: link their events instead)."""
     agenda: Agenda | None = None
     """A proposed agenda it sets out, item by item."""
     text: Text
