@@ -506,8 +506,8 @@ class Correction(Base):
 
     original: Text
     """What the source text has, verbatim."""
-    corrected: str
-    """What the record's text has instead (may differ only by the repair)."""
+    corrected: Text
+    """What the record's text has instead. A removal keeps some context on both sides, so this is never empty."""
     kind: Closed(CorrectionKind)
     """The sort of repair."""
     reason: Line
