@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: serve test validate fmt generate lock clean
+.PHONY: serve test validate build fmt generate lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,13 +16,17 @@ $(STAMP): requirements.lock pyproject.toml
 
 serve: $(STAMP)
 	$(BIN)/armistice validate
-	@echo "Records are valid. Building the package and serving it in Datasette arrive with the build and Datasette issues."
+	$(BIN)/armistice build
+	@echo "Built. Serving it in Datasette arrives with the Datasette issue."
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 validate: $(STAMP)
 	$(BIN)/armistice validate
+
+build: $(STAMP)
+	$(BIN)/armistice build
 
 fmt: $(STAMP)
 	$(BIN)/armistice fmt

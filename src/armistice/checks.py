@@ -218,8 +218,8 @@ def check_grounding(collection: Collection) -> Iterator[Finding]:
                         yield _at(entry, ("text",), f"the text names {found[0]!r} ({kind} {other.record.id!r}) "
                                   f"but the document does not link it; add it to {field}", "warning")
     everything = "\n".join(corpora)
-    if not corpora:
-        return
+    if not corpora or collection.unreadable["document"]:
+        return  # a document that failed to load is already reported; its names would be reported again
     for kind in ("person", "place"):
         for entry in collection.entries(kind):
             record = entry.record

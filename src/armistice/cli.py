@@ -96,5 +96,39 @@ def fmt(paths: tuple[Path, ...], check: bool) -> None:
     sys.exit(1 if failed or (check and changed) else 0)
 
 
+@main.command()
+@click.option("--records", "records", type=click.Path(path_type=Path), default=DEFAULT_RECORDS, show_default=True,
+              help="The records root to build from.")
+@click.option("--out", "out", type=click.Path(path_type=Path), default=Path("."), show_default=True,
+              help="Where datapackage.json, data/ and dist/ are written.")
+def build(records: Path, out: Path) -> None:
+    """Build the Frictionless data package (datapackage.json, data/*.csv) and the SQLite database.
+
+    The records are validated first; on any error nothing is written. Outputs are written aside
+    and moved into place only when complete, so a failed build leaves the previous ones as they were.
+
+    \b
+    Example:
+      armistice build --out /tmp/package   # datapackage.json, data/, dist/ under /tmp/package
+    """
+    from armistice.package import BuildError, build as run, outputs
+
+    if not records.is_dir():
+        raise click.UsageError(f"{records}: no such records folder")
+    try:
+        result = run(records, out)
+    except BuildError as error:
+        for finding in error.findings:
+            click.echo(str(finding))
+        click.echo(f"build failed: {error}", err=True)
+        sys.exit(1)
+    for finding in result.warnings:
+        click.echo(str(finding))
+    paths = outputs(out)
+    total = sum(result.counts.values())
+    click.echo(f"built {paths['descriptor']} and {paths['data']}/ ({len(result.counts)} resources, {total} rows), "
+               f"{paths['database']}", err=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -703,3 +703,66 @@ RECORD_KINDS: tuple[type[Record], ...] = (Document, Person, Place, Topic, Event)
 
 KIND_BY_FOLDER: dict[str, type[Record]] = {model.folder: model for model in RECORD_KINDS}
 KIND_BY_NAME: dict[str, type[Record]] = {model.record_kind: model for model in RECORD_KINDS}
+
+
+# --------------------------------------------------------------------------------------------
+# The dataset's own description (dataset.yaml), published in datapackage.json
+# --------------------------------------------------------------------------------------------
+
+
+class Licence(Base):
+    """A licence or terms of reuse."""
+
+    name: Line | None = None
+    """SPDX identifier, when the licence has one (e.g. 'CC-BY-4.0')."""
+    title: Line
+    """Human-readable title."""
+    path: Annotated[str, Field(pattern="^https?://[^\\s]+$")]
+    """Where its text is published."""
+
+
+class Contributor(Base):
+    """Someone who made the dataset."""
+
+    title: Line
+    """Name of the person or organisation."""
+    roles: UniqueList(Line, min_length=1)
+    """What they did (Data Package roles such as 'creator', 'contributor')."""
+    path: Annotated[str, Field(pattern="^https?://[^\\s]+$")] | None = None
+    """A web page about them."""
+
+
+class SourceArchive(Base):
+    """Where the documents come from."""
+
+    title: Line
+    """The archive's name."""
+    path: Annotated[str, Field(pattern="^https?://[^\\s]+$")]
+    """The archive's address."""
+    description: Text
+    """What was taken from it, and on what terms."""
+
+
+class Dataset(Base):
+    """Metadata of the whole dataset, kept in ``dataset.yaml`` and published in ``datapackage.json``."""
+
+    name: Id
+    """The package's machine name."""
+    title: Line
+    """The package's title."""
+    description: Text
+    """What the dataset is, in a paragraph."""
+    version: Annotated[str, Field(pattern="^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)$")]
+    """Semantic version of the data (see the version policy)."""
+    created: Annotated[str, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    """Date of this version (set by the release); never the time of a build, so builds are reproducible."""
+    keywords: UniqueList(Line, min_length=1)
+    """Keywords for catalogues."""
+    contributors: list[Contributor] = Field(min_length=1)
+    """Who made the dataset."""
+    metadata_licence: Licence
+    """Licence of the curated metadata: everything the project wrote."""
+    texts_licence: Licence
+    """Terms of the translated texts and other words quoted from the archive's pages."""
+    source: SourceArchive
+    """Where the documents come from."""

@@ -1,0 +1,91 @@
+"""The SQLite database: the same tables as the CSV resources, with their keys, plus full-text search.
+
+The schema is written from the same table declarations as the Table Schemas, so both carry the
+same primary and foreign keys. SQLite ignores foreign keys unless told, so the build runs
+``PRAGMA foreign_key_check`` and refuses a database with dangling references. Full-text search
+(FTS5, set up with sqlite-utils) covers the documents' title, summary and text and the quoted
+messages. The file is VACUUMed so the same rows give the same bytes.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from armistice.tables import Table, foreign_keys, iter_tables
+
+SQL_TYPES = {"string": "TEXT", "integer": "INTEGER", "number": "REAL", "date": "TEXT", "array": "TEXT", "boolean": "INTEGER"}
+
+FTS = {
+    "documents": ["title", "source_summary", "text"],
+    "messages": ["title", "text"],
+}
+"""Columns indexed for full-text search, per table."""
+
+
+class DatabaseError(Exception):
+    """The rows do not make a consistent database (e.g. a foreign key points nowhere)."""
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def create_sql(table: Table) -> str:
+    """CREATE TABLE for one resource, with NOT NULL, primary and foreign keys."""
+    lines = []
+    for column in table.fields:
+        line = f"  {_quote(column.name)} {SQL_TYPES[column.schema['type']]}"
+        if column.required:
+            line += " NOT NULL"
+        lines.append(line)
+    lines.append(f"  PRIMARY KEY ({', '.join(map(_quote, table.primary_key))})")
+    for fields, resource, references in foreign_keys(table):
+        lines.append(f"  FOREIGN KEY ({', '.join(map(_quote, fields))}) REFERENCES {_quote(resource)} "
+                     f"({', '.join(map(_quote, references))})")
+    return f"CREATE TABLE {_quote(table.name)} (\n" + ",\n".join(lines) + "\n)"
+
+
+def write(path: Path, rows: dict[str, list[dict[str, Any]]]) -> None:
+    """Write the database to ``path`` (which must not exist yet)."""
+    connection = sqlite3.connect(path)
+    try:
+        connection.execute("PRAGMA journal_mode = DELETE")
+        with connection:
+            for table in iter_tables():
+                connection.execute(create_sql(table))
+                names = [column.name for column in table.fields]
+                placeholders = ", ".join("?" for _ in names)
+                connection.executemany(
+                    f"INSERT INTO {_quote(table.name)} ({', '.join(map(_quote, names))}) VALUES ({placeholders})",
+                    [tuple(row[name] for name in names) for row in rows[table.name]],
+                )
+                for fields, _resource, _references in foreign_keys(table):
+                    index = f"idx_{table.name}_{'_'.join(fields)}"
+                    connection.execute(f"CREATE INDEX {_quote(index)} ON {_quote(table.name)} "
+                                       f"({', '.join(map(_quote, fields))})")
+        dangling = connection.execute("PRAGMA foreign_key_check").fetchall()
+        if dangling:
+            table, rowid, parent, _ = dangling[0]
+            raise DatabaseError(f"{len(dangling)} foreign key violation(s), e.g. a row of {table} (rowid {rowid}) "
+                                f"refers to a missing row of {parent}")
+        db = sqlite_utils.Database(connection)
+        for name, columns in FTS.items():
+            db[name].enable_fts(columns, fts_version="FTS5", create_triggers=False, tokenize="porter")
+        connection.commit()
+        connection.execute("VACUUM")
+    finally:
+        connection.close()
+
+
+def counts(path: Path) -> dict[str, int]:
+    """Row count of every resource table in a built database."""
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return {table.name: connection.execute(f"SELECT count(*) FROM {_quote(table.name)}").fetchone()[0]
+                for table in iter_tables()}
+    finally:
+        connection.close()

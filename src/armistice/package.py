@@ -1,0 +1,254 @@
+"""The Frictionless data package: ``datapackage.json``, CSV resources under ``data/``, and the database.
+
+The build is deterministic and atomic:
+
+- deterministic: rows are sorted by primary key, files are written with fixed formatting, and the
+  descriptor carries the version's date from ``dataset.yaml``, never the time of the build; the
+  same records give the same bytes;
+- atomic: everything is written into a staging folder beside the outputs and checked (row counts
+  agree between records, CSV and SQLite; no foreign key points nowhere) before any published file
+  is touched. Files are then moved into place one by one with ``os.replace``, the descriptor last,
+  so a failed or interrupted build leaves the previous ``datapackage.json``, ``data/`` and
+  database as they were.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from armistice import database
+from armistice.findings import Finding
+from armistice.loading import LoadError, load_file
+from armistice.models import Dataset
+from armistice.records import model_findings
+from armistice.tables import Column, Table, flatten, foreign_keys, iter_tables
+
+PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
+DATABASE_NAME = "korean-armistice-telegrams.db"
+STAGING_PREFIX = ".build-"
+
+
+class BuildError(Exception):
+    """The build cannot proceed; nothing published was changed."""
+
+    def __init__(self, message: str, findings: list[Finding] | None = None):
+        super().__init__(message)
+        self.findings = findings or []
+
+
+@dataclass
+class BuildResult:
+    """What a build wrote, and how many rows each resource has."""
+
+    out: Path
+    counts: dict[str, int] = field(default_factory=dict)
+    warnings: list[Finding] = field(default_factory=list)
+
+
+def outputs(out: Path) -> dict[str, Path]:
+    """The published paths of a build into ``out``."""
+    return {"descriptor": out / "datapackage.json", "data": out / "data", "database": out / "dist" / DATABASE_NAME}
+
+
+def load_dataset(path: Path) -> Dataset:
+    """The dataset's description from ``dataset.yaml``, strictly validated like a record."""
+    try:
+        loaded = load_file(path)
+    except LoadError as error:
+        raise BuildError(str(error.finding), [error.finding]) from None
+    try:
+        return Dataset.model_validate(loaded.data)
+    except Exception as error:  # pydantic.ValidationError
+        findings = model_findings(loaded, Dataset, error)  # type: ignore[arg-type]
+        raise BuildError(f"{path}: invalid dataset description", findings) from None
+
+
+def find_dataset(records: Path) -> Path:
+    for candidate in (records.parent / "dataset.yaml", Path("dataset.yaml")):
+        if candidate.is_file():
+            return candidate
+    raise BuildError(f"no dataset.yaml beside {records} or in the working directory")
+
+
+# --------------------------------------------------------------------------------------------
+# Writing
+# --------------------------------------------------------------------------------------------
+
+
+def _csv_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def csv_bytes(table: Table, rows: list[dict[str, Any]]) -> bytes:
+    """One resource as CSV: UTF-8, a header row, LF line ends, minimal quoting."""
+    stream = io.StringIO()
+    writer = csv.writer(stream, lineterminator="\n")
+    names = [column.name for column in table.fields]
+    writer.writerow(names)
+    writer.writerows([_csv_value(row[name]) for name in names] for row in rows)
+    return stream.getvalue().encode("utf-8")
+
+
+def _title(name: str) -> str:
+    words = name.replace("_id", "").replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+def field_descriptor(column: Column, table: Table) -> dict[str, Any]:
+    constraints = dict(column.schema.get("constraints", {}))
+    if column.required:
+        constraints["required"] = True
+    if column.unique or (table.primary_key == [column.name]):
+        constraints["unique"] = True
+    descriptor: dict[str, Any] = {"name": column.name, "title": _title(column.name), "description": column.description,
+                                  "type": column.schema["type"]}
+    if column.schema["type"] == "string" and column.name.endswith("url"):
+        descriptor["format"] = "uri"
+    if constraints:
+        descriptor["constraints"] = constraints
+    return descriptor
+
+
+def table_schema(table: Table) -> dict[str, Any]:
+    """The Frictionless Table Schema of one resource, from the models."""
+    schema: dict[str, Any] = {
+        "fields": [field_descriptor(column, table) for column in table.fields],
+        "missingValues": [""],
+        "primaryKey": table.primary_key,
+    }
+    keys = foreign_keys(table)
+    if keys:
+        schema["foreignKeys"] = [{"fields": list(fields), "reference": {"resource": resource, "fields": list(references)}}
+                                 for fields, resource, references in keys]
+    return schema
+
+
+def _licence(licence: Any) -> dict[str, Any]:
+    return {key: value for key, value in licence.model_dump().items() if value is not None}
+
+
+def descriptor(dataset: Dataset, files: dict[str, bytes]) -> dict[str, Any]:
+    """``datapackage.json``: Data Package v2, every resource with bytes, sha256 and its Table Schema."""
+    metadata, texts = _licence(dataset.metadata_licence), _licence(dataset.texts_licence)
+    resources = []
+    for table in iter_tables():
+        content = files[table.name]
+        resource: dict[str, Any] = {
+            "name": table.name,
+            "type": "table",
+            "path": f"data/{table.name}.csv",
+            "title": table.title,
+            "description": table.description,
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8",
+            "bytes": len(content),
+            "hash": "sha256:" + hashlib.sha256(content).hexdigest(),
+            "licenses": [metadata, texts] if table.texts else [metadata],
+            "schema": table_schema(table),
+        }
+        resources.append(resource)
+    return {
+        "$schema": PROFILE,
+        "name": dataset.name,
+        "title": dataset.title,
+        "description": dataset.description,
+        "version": dataset.version,
+        "created": f"{dataset.created}T00:00:00Z",
+        "keywords": list(dataset.keywords),
+        "contributors": [{k: v for k, v in c.model_dump().items() if v is not None} for c in dataset.contributors],
+        "licenses": [metadata, texts],
+        "sources": [dataset.source.model_dump()],
+        "resources": resources,
+    }
+
+
+def render_descriptor(value: dict[str, Any]) -> bytes:
+    return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+# --------------------------------------------------------------------------------------------
+# The build
+# --------------------------------------------------------------------------------------------
+
+
+def build(records: Path, out: Path, dataset_path: Path | None = None) -> BuildResult:
+    """Validate ``records`` and publish the package and database into ``out``.
+
+    Raises :class:`BuildError` (with the findings) when the records are invalid or an output cannot
+    be written; nothing published is changed then.
+    """
+    from armistice.checks import validate
+
+    collection, findings = validate([records])
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        raise BuildError(f"{len(errors)} error(s) in the records; nothing was built", errors)
+    dataset = load_dataset(dataset_path or find_dataset(records))
+    rows = flatten({kind: [entry.record for entry in collection.entries(kind)] for kind in collection.by_kind})
+    files = {table.name: csv_bytes(table, rows[table.name]) for table in iter_tables()}
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for stale in out.glob(STAGING_PREFIX + "*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out))
+    except OSError as error:
+        raise BuildError(f"cannot write to {out}: {error.strerror or error}") from None
+    try:
+        try:
+            (staging / "data").mkdir()
+            (staging / "dist").mkdir()
+            for name, content in files.items():
+                (staging / "data" / f"{name}.csv").write_bytes(content)
+            (staging / "datapackage.json").write_bytes(render_descriptor(descriptor(dataset, files)))
+            database.write(staging / "dist" / DATABASE_NAME, rows)
+        except OSError as error:
+            raise BuildError(f"cannot write to {out}: {error.strerror or error}") from None
+        except database.DatabaseError as error:
+            raise BuildError(str(error)) from None
+        counts = {name: len(values) for name, values in rows.items()}
+        _check_counts(staging, counts)
+        _publish(staging, out, set(files))
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return BuildResult(out, counts, [f for f in findings if f.severity == "warning"])
+
+
+def _check_counts(staging: Path, counts: dict[str, int]) -> None:
+    """Rows agree everywhere: records -> CSV -> SQLite."""
+    in_database = database.counts(staging / "dist" / DATABASE_NAME)
+    for name, expected in counts.items():
+        with open(staging / "data" / f"{name}.csv", newline="", encoding="utf-8") as stream:
+            in_csv = sum(1 for _ in csv.reader(stream)) - 1
+        if not expected == in_csv == in_database[name]:
+            raise BuildError(f"{name}: {expected} rows from the records, {in_csv} in CSV, {in_database[name]} in SQLite")
+
+
+def _publish(staging: Path, out: Path, names: set[str]) -> None:
+    """Move the checked outputs into place, each file atomically, the descriptor last."""
+    target = outputs(out)
+    try:
+        target["database"].parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staging / "dist" / DATABASE_NAME, target["database"])
+        target["data"].mkdir(parents=True, exist_ok=True)
+        for name in sorted(names):
+            os.replace(staging / "data" / f"{name}.csv", target["data"] / f"{name}.csv")
+        for old in target["data"].glob("*.csv"):
+            if old.stem not in names:
+                old.unlink()
+        os.replace(staging / "datapackage.json", target["descriptor"])
+    except OSError as error:
+        raise BuildError(f"cannot write to {out}: {error.strerror or error}") from None
