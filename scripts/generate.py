@@ -1,11 +1,12 @@
-"""Regenerate the committed artefacts derived from the models: schema/*.json and records/README.md.
+"""Regenerate the committed artefacts derived from the models: schema/*.json, records/README.md and
+datasette/metadata.json.
 
 Run with `make generate` after changing src/armistice/models.py or a topic record.
 """
 
 from pathlib import Path
 
-from armistice import dictionary, schemas
+from armistice import dictionary, schemas, serve
 from armistice.checks import validate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,6 +19,7 @@ def main() -> None:
     topics = [entry.record for entry in collection.entries("topic")]
     (ROOT / "records" / "README.md").write_text(dictionary.render(topics), encoding="utf-8")
     print("wrote records/README.md")
+    print(f"wrote {serve.write_metadata(ROOT).relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

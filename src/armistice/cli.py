@@ -130,5 +130,33 @@ def build(records: Path, out: Path) -> None:
                f"{paths['database']}", err=True)
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; loopback unless you mean to share it (e.g. 0.0.0.0).")
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option("--records", "records", type=click.Path(path_type=Path), default=DEFAULT_RECORDS, show_default=True,
+              help="The records root to build from when the database is missing or stale.")
+def serve(host: str, port: int, records: Path) -> None:
+    """Explore the dataset in Datasette (builds first if the database is missing or stale).
+
+    The database is opened immutable, with the generated metadata, the reading view of documents,
+    the timeline page and a one-second SQL time limit.
+
+    \b
+    Example:
+      armistice serve --port 8002   # then open http://127.0.0.1:8002
+    """
+    from armistice.package import BuildError
+    from armistice.serve import run
+
+    try:
+        run(Path("."), records, host, port)
+    except BuildError as error:
+        for finding in error.findings:
+            click.echo(str(finding))
+        click.echo(f"build failed: {error}", err=True)
+        sys.exit(1)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -76,6 +76,7 @@ class Column:
     ref: str | None = None  # record kind referenced
     array: bool = False  # a JSON array of strings
     unique: bool = False
+    derive: Callable[[Any], Any] | None = None  # computed from the item; not read back (a convenience copy)
 
 
 def _split(annotation: Any) -> tuple[Any, list[Any], bool]:
@@ -217,8 +218,43 @@ class Table:
         self.fields = self.keys + self.columns
 
 
+def _ids(values: Iterable[str]) -> str:
+    return json.dumps(list(dict.fromkeys(values)), ensure_ascii=False)
+
+
+def involved_people(doc: Document) -> list[str]:
+    """Everyone a document involves, in order of appearance: author, recipients, copies, messages, handlers, mentions."""
+    people = [doc.sender, *doc.recipients, *(copy.person for copy in doc.distribution)]
+    for message in doc.messages:
+        people += [message.sender, *message.recipients, *message.copies_to]
+    people += [note.by for note in doc.handling if note.by]
+    return list(dict.fromkeys(people + list(doc.mentioned_people)))
+
+
+def _year_month(doc: Document) -> str | None:
+    return doc.date[:7] if len(doc.date) >= 7 else None
+
+
+DOCUMENT_FACETS = [
+    Column("year_month", "The document's year and month (YYYY-MM), for faceting; empty when only the year is known.",
+           {"type": "string", "constraints": {"pattern": "^[0-9]{4}-[0-9]{2}$"}}, derive=_year_month),
+    Column("recipient_ids", "Ids of the recipients (a JSON array; a copy of the document_people rows with role "
+           "'recipient', for faceting).", {"type": "array"}, derive=lambda d: _ids(d.recipients)),
+    Column("person_ids", "Ids of everyone the document involves, in any role (a JSON array; a copy of "
+           "document_people, for faceting).", {"type": "array"}, derive=lambda d: _ids(involved_people(d))),
+    Column("place_ids", "Ids of the places the document involves (a JSON array; a copy of document_places, for "
+           "faceting).", {"type": "array"},
+           derive=lambda d: _ids(([d.origin.place] if d.origin else []) + list(d.mentioned_places))),
+    Column("topic_ids", "Ids of the document's topics (a JSON array; a copy of document_topics, for faceting).",
+           {"type": "array"}, derive=lambda d: _ids(d.topics)),
+]
+
+
 def _root(model: type[Record], name: str, title: str, texts: bool = False) -> Table:
     columns = model_columns(model)
+    if model is Document:
+        at = next(i for i, c in enumerate(columns) if c.name == "text")
+        columns[at:at] = DOCUMENT_FACETS
     columns = [Column(c.name, c.description, c.schema, True, c.path, unique=True) if c.name == "id" else c
                for c in columns]
     return Table(name, title, " ".join((model.__doc__ or "").split()), [], columns, ["id"], model=model, texts=texts)
@@ -347,6 +383,8 @@ def _get(item: Any, path: tuple[str, ...]) -> Any:
 
 
 def _cell(column: Column, item: Any) -> Any:
+    if column.derive is not None:
+        return column.derive(item)
     value = _get(item, column.path)
     if value is None:
         return None
@@ -446,7 +484,7 @@ def _item(table: Table, row: dict[str, Any]) -> dict[str, Any]:
     item: dict[str, Any] = {}
     for column in table.columns:
         value = row.get(column.name)
-        if value is None or column.bound:
+        if value is None or column.bound or column.derive:
             continue
         _set(item, column.path, json.loads(value) if column.array else value)
     return item

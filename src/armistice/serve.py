@@ -1,0 +1,225 @@
+"""Exploring the dataset in Datasette: generated metadata, canned queries, and the launcher.
+
+``datasette/metadata.json`` is generated from the same table declarations as the package (so every
+table and column is described as the models describe it) plus ``dataset.yaml`` (title, version,
+licences, source, how to cite). It is committed; a test fails when it is stale. The templates in
+``datasette/templates/`` give documents a reading view and add a timeline page.
+
+Datasette 0.65.5 is pinned exactly (1.0 alphas read configuration differently), and the database
+is always opened immutable with an SQL time limit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from armistice.models import Dataset
+from armistice.package import DATABASE_NAME, build, find_dataset, load_dataset, outputs
+from armistice.tables import iter_tables
+
+DATABASE = DATABASE_NAME.removesuffix(".db")
+HERE = Path(__file__).resolve().parent
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8001
+SQL_TIME_LIMIT_MS = 1000
+"""A heavy query is stopped after a second so it cannot hang the server."""
+
+LABELS = {"documents": "title", "people": "name", "places": "name", "topics": "name", "events": "title"}
+SORT = {"documents": "date_min", "events": "date_min", "people": "name", "places": "name", "topics": "name"}
+FACETS: dict[str, list[Any]] = {
+    "documents": ["kind", "sender_id", {"array": "recipient_ids"}, "year_month", {"array": "topic_ids"},
+                  {"array": "person_ids"}],
+    "people": ["side"],
+    "places": ["kind", "identification"],
+    "document_people": ["role", "person_id"],
+    "document_places": ["role", "place_id"],
+    "document_topics": ["topic_id"],
+    "messages": ["sender_id", "document_id"],
+    "handling_notes": ["action", "person_id"],
+    "corrections": ["kind", "document_id"],
+    "archival_references": ["repository"],
+}
+
+
+def dataset_citation(dataset: Dataset) -> str:
+    """The dataset's citation at this version (APA style)."""
+    authors = ", ".join(c.title for c in dataset.contributors if "creator" in c.roles)
+    return f"{authors}. ({dataset.created[:4]}). {dataset.title} (Version {dataset.version}) [Data set]."
+
+
+def queries(dataset: Dataset) -> dict[str, dict[str, Any]]:
+    """Canned queries: the correspondence network, a person's documents, the timeline, a document's citation."""
+    cite = dataset_citation(dataset).replace("'", "''")
+    return {
+        "correspondence": {
+            "title": "Correspondence network: who wrote to whom, how often",
+            "description": "Senders and recipients of the documents and of the telegrams quoted inside them.",
+            "sql": (
+                "select s.name as sender, r.name as recipient, count(*) as telegrams,\n"
+                "  sum(c.level = 'document') as documents, sum(c.level = 'quoted message') as quoted_messages,\n"
+                "  c.sender_id, c.recipient_id\n"
+                "from (\n"
+                "  select d.sender_id, p.person_id as recipient_id, 'document' as level\n"
+                "  from documents d join document_people p on p.document_id = d.id and p.role = 'recipient'\n"
+                "  union all\n"
+                "  select m.sender_id, p.person_id, 'quoted message'\n"
+                "  from messages m join message_people p on p.message_id = m.id and p.role = 'recipient'\n"
+                ") c join people s on s.id = c.sender_id join people r on r.id = c.recipient_id\n"
+                "group by c.sender_id, c.recipient_id\n"
+                "order by telegrams desc, sender, recipient"
+            ),
+        },
+        "documents_mentioning_person": {
+            "title": "Documents involving a person",
+            "description": "Every document a person is involved in, and how. Give a person's id or part of a name.",
+            "sql": (
+                "select d.date, d.id as document_id, d.title, p.name as person,\n"
+                "  group_concat(dp.role, ', ') as roles\n"
+                "from document_people dp\n"
+                "join people p on p.id = dp.person_id\n"
+                "join documents d on d.id = dp.document_id\n"
+                "where p.id = :person or p.name like '%' || :person || '%'\n"
+                "group by d.id, p.id\n"
+                "order by d.date_min, d.date, p.name"
+            ),
+        },
+        "timeline": {
+            "title": "Timeline of documents and events",
+            "description": "Documents and the events they report, in chronological order (partial dates sort by "
+                           "their first day).",
+            "sql": (
+                "select date, date_min, date_max, 'document' as item, id, title from documents\n"
+                "union all\n"
+                "select date, date_min, date_max, 'event', id, title from events\n"
+                "order by date_min, date, item"
+            ),
+        },
+        "citation": {
+            "title": "How to cite a document",
+            "description": "The archive's citation of a document, its canonical address, and this dataset's citation.",
+            "sql": (
+                "select id as document_id, title, source_citation as archive_citation, source_url as archive_url,\n"
+                f"  '{cite} Record ' || id || '.' as dataset_citation\n"
+                "from documents where id = :document"
+            ),
+        },
+    }
+
+
+def metadata(dataset: Dataset) -> dict[str, Any]:
+    """Datasette metadata: titles, descriptions, licences and sources for the database, every table and column."""
+    metadata_licence, texts_licence = dataset.metadata_licence, dataset.texts_licence
+    tables: dict[str, Any] = {}
+    for table in iter_tables():
+        entry: dict[str, Any] = {
+            "title": table.title,
+            "description": table.description,
+            "source": dataset.source.title,
+            "source_url": dataset.source.path,
+            "license": metadata_licence.title + (f"; texts: {texts_licence.title}" if table.texts else ""),
+            "license_url": metadata_licence.path,
+            "columns": {column.name: column.description for column in table.fields},
+        }
+        if table.name in LABELS:
+            entry["label_column"] = LABELS[table.name]
+        if table.name in SORT:
+            entry["sort"] = SORT[table.name]
+        if table.name in FACETS:
+            entry["facets"] = FACETS[table.name]
+        tables[table.name] = entry
+    citation = dataset_citation(dataset)
+    description = (
+        f"<p>{dataset.description}</p>"
+        f"<p>Version {dataset.version} ({dataset.created}). "
+        '<a href="/timeline">Timeline</a> · '
+        f'<a href="/{DATABASE}/places">Map of places</a> · '
+        f'<a href="/{DATABASE}/correspondence">Who wrote to whom</a> · '
+        f'<a href="/{DATABASE}/documents">Documents</a></p>'
+        f"<p><strong>How to cite:</strong> {citation} Each document page also gives the archive's own citation.</p>"
+    )
+    return {
+        "title": dataset.title,
+        "description_html": description,
+        "license": metadata_licence.title,
+        "license_url": metadata_licence.path,
+        "source": dataset.source.title,
+        "source_url": dataset.source.path,
+        "databases": {
+            DATABASE: {
+                "title": dataset.title,
+                "description_html": description,
+                "license": metadata_licence.title,
+                "license_url": metadata_licence.path,
+                "source": dataset.source.title,
+                "source_url": dataset.source.path,
+                "tables": tables,
+                "queries": queries(dataset),
+            }
+        },
+        "plugins": {
+            "datasette-cluster-map": {"latitude_column": "latitude", "longitude_column": "longitude"},
+            "armistice": {"citation": citation, "version": dataset.version},
+        },
+        "extra_css_urls": ["/assets/armistice.css"],
+    }
+
+
+def render_metadata(dataset: Dataset) -> str:
+    return json.dumps(metadata(dataset), indent=2, ensure_ascii=False) + "\n"
+
+
+def config_dir(repository: Path) -> Path:
+    return repository / "datasette"
+
+
+def is_stale(database: Path, inputs: list[Path]) -> bool:
+    """True when the database is missing or older than any record or the dataset description."""
+    if not database.is_file():
+        return True
+    built = database.stat().st_mtime
+    for path in inputs:
+        files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+        if any(f.stat().st_mtime > built for f in files):
+            return True
+    return False
+
+
+def datasette_command(repository: Path, database: Path, host: str, port: int) -> list[str]:
+    """The Datasette command line: immutable database, generated metadata, templates, time limit."""
+    folder = config_dir(repository)
+    return [
+        sys.executable, "-m", "datasette", "serve",
+        "--immutable", str(database),
+        "--metadata", str(folder / "metadata.json"),
+        "--template-dir", str(folder / "templates"),
+        "--plugins-dir", str(folder / "plugins"),
+        "--static", f"assets:{folder / 'static'}",
+        "--host", host, "--port", str(port),
+        "--setting", "sql_time_limit_ms", str(SQL_TIME_LIMIT_MS),
+        "--setting", "default_page_size", "50",
+    ]
+
+
+def prepare(repository: Path, records: Path) -> Path:
+    """Build when the database is missing or stale; return the database path."""
+    database = outputs(repository)["database"]
+    if is_stale(database, [records, find_dataset(records)]):
+        build(records, repository)
+    return database
+
+
+def run(repository: Path, records: Path, host: str, port: int) -> None:
+    """Build if needed, then replace this process with Datasette."""
+    database = prepare(repository, records)
+    command = datasette_command(repository, database, host, port)
+    os.execv(command[0], command)
+
+
+def write_metadata(repository: Path) -> Path:
+    path = config_dir(repository) / "metadata.json"
+    path.write_text(render_metadata(load_dataset(repository / "dataset.yaml")), encoding="utf-8")
+    return path

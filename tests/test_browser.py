@@ -1,0 +1,83 @@
+"""One real browser: Debian's Chromium, headless, searches the documents page as a reader would.
+
+`make test` installs Chromium (Debian's package) before running the suite; Playwright only drives
+it and never downloads a browser of its own. The screenshot is kept in test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from armistice import package as pkg
+from armistice import serve
+from conftest import REPO
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = REPO / "test-artifacts"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory):
+    """Datasette serving a fresh build on a free loopback port, as `armistice serve` runs it."""
+    out = tmp_path_factory.mktemp("browser-site")
+    pkg.build(REPO / "records", out, REPO / "dataset.yaml")
+    port = _free_port()
+    command = serve.datasette_command(REPO, out / "dist" / pkg.DATABASE_NAME, "127.0.0.1", port)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(base + "/-/versions.json", timeout=1)
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError("Datasette did not start: " + process.stdout.read().decode())
+            time.sleep(0.2)
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_a_reader_searches_the_documents_page_and_sees_the_matching_documents(site: str) -> None:
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Chromium is not installed: run `make test`, which installs Debian's chromium package")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page.goto(f"{site}/{serve.DATABASE}/documents")
+            assert page.locator("h1").first.inner_text() == "Documents"
+            page.fill('input[name="_search"]', "38th parallel")
+            page.press('input[name="_search"]', "Enter")
+            page.wait_for_url("**_search=38th+parallel**")
+            ids = page.locator("table.rows-and-columns tbody td.col-id").all_inner_texts()
+            assert sorted(ids) == ["1951-07-11-cable-21680", "1951-08-13-ciphered-telegram-22834"]
+            assert "2 rows where search matches" in page.content()
+            page.screenshot(path=str(ARTIFACTS / "documents-search.png"), full_page=False)
+            page.click("text=1951-08-13-ciphered-telegram-22834")
+            page.wait_for_selector("article.document-view")
+            assert "LI KENONG 12.8.51 4:00" in page.locator("section.messages").inner_text()
+            page.screenshot(path=str(ARTIFACTS / "document-page.png"), full_page=False)
+        finally:
+            browser.close()
