@@ -7,6 +7,7 @@ it and never downloads a browser of its own. The screenshot is kept in test-arti
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -18,7 +19,7 @@ import pytest
 
 from armistice import package as pkg
 from armistice import serve
-from conftest import REPO
+from conftest import REPO, VALID
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = REPO / "test-artifacts"
@@ -32,11 +33,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory):
-    """Datasette serving a fresh build on a free loopback port, as `armistice serve` runs it."""
-    out = tmp_path_factory.mktemp("browser-site")
-    pkg.build(REPO / "records", out, REPO / "dataset.yaml")
+def start_site(records: Path, out: Path):
+    """Build ``records`` into ``out`` and serve it on a free loopback port, as `armistice serve` runs it."""
+    pkg.build(records, out, REPO / "dataset.yaml")
     port = _free_port()
     command = serve.datasette_command(REPO, out / "dist" / pkg.DATABASE_NAME, "127.0.0.1", port)
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -45,39 +44,77 @@ def site(tmp_path_factory: pytest.TempPathFactory):
     while True:
         try:
             urllib.request.urlopen(base + "/-/versions.json", timeout=1)
-            break
+            return process, base
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
                 raise RuntimeError("Datasette did not start: " + process.stdout.read().decode())
             time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory):
+    process, base = start_site(REPO / "records", tmp_path_factory.mktemp("browser-site"))
     yield base
     process.terminate()
     process.wait(timeout=10)
 
 
-def test_a_reader_searches_the_documents_page_and_sees_the_matching_documents(site: str) -> None:
+@pytest.fixture
+def browser():
     if not os.path.exists(CHROMIUM):
         pytest.fail("Chromium is not installed: run `make test`, which installs Debian's chromium package")
     from playwright.sync_api import sync_playwright
 
-    ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1000})
-            page.goto(f"{site}/{serve.DATABASE}/documents")
-            assert page.locator("h1").first.inner_text() == "Documents"
-            page.fill('input[name="_search"]', "38th parallel")
-            page.press('input[name="_search"]', "Enter")
-            page.wait_for_url("**_search=38th+parallel**")
-            ids = page.locator("table.rows-and-columns tbody td.col-id").all_inner_texts()
-            assert sorted(ids) == ["1951-07-11-cable-21680", "1951-08-13-ciphered-telegram-22834"]
-            assert "2 rows where search matches" in page.content()
-            page.screenshot(path=str(ARTIFACTS / "documents-search.png"), full_page=False)
-            page.click("text=1951-08-13-ciphered-telegram-22834")
-            page.wait_for_selector("article.document-view")
-            assert "LI KENONG 12.8.51 4:00" in page.locator("section.messages").inner_text()
-            page.screenshot(path=str(ARTIFACTS / "document-page.png"), full_page=False)
+            yield browser
         finally:
             browser.close()
+
+
+def test_a_reader_searches_the_documents_page_and_sees_the_matching_documents(site: str, browser) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(f"{site}/{serve.DATABASE}/documents")
+    assert page.locator("h1").first.inner_text() == "Documents"
+    page.fill('input[name="_search"]', "38th parallel")
+    page.press('input[name="_search"]', "Enter")
+    page.wait_for_url("**_search=38th+parallel**")
+    ids = page.locator("table.rows-and-columns tbody td.col-id").all_inner_texts()
+    assert sorted(ids) == ["1951-07-11-cable-21680", "1951-08-13-ciphered-telegram-22834"]
+    assert "2 rows where search matches" in page.content()
+    page.screenshot(path=str(ARTIFACTS / "documents-search.png"), full_page=False)
+    page.click("text=1951-08-13-ciphered-telegram-22834")
+    page.wait_for_selector("article.document-view")
+    assert "LI KENONG 12.8.51 4:00" in page.locator("section.messages").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "document-page.png"), full_page=False)
+
+
+HOSTILE = '<script>window.pwned = true</script> <img src="x" onerror="window.pwned = true"> <b>not bold</b>'
+
+
+def test_record_text_with_html_is_shown_as_text_never_run(tmp_path: Path, browser) -> None:
+    root = tmp_path / "root"
+    shutil.copytree(VALID, root)
+    document = root / "records/documents/1951-03-02-telegram-7.yaml"
+    text = re.sub(r"  transcription:\n(    .*\n){3}", "", document.read_text())  # no source to compare with
+    document.write_text(text + f"\n  {HOSTILE}\n")
+    person = root / "records/people/ana-sender.yaml"
+    person.write_text(person.read_text() + f"note: '{HOSTILE}'\n")
+    process, base = start_site(root / "records", tmp_path / "out")
+    try:
+        page = browser.new_page()
+        dialogs: list[str] = []
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        for path in ["documents/1951-03-02-telegram-7", "people/ana-sender", "documents?_search=script"]:
+            page.goto(f"{base}/{serve.DATABASE}/{path}")
+            page.wait_for_load_state("load")
+            assert page.evaluate("window.pwned === undefined"), path
+            assert "<script>window.pwned = true</script>" in page.locator("body").inner_text(), path
+            assert page.locator("b", has_text="not bold").count() == 0, path
+        assert dialogs == []
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

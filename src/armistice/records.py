@@ -305,13 +305,18 @@ def load_records(paths: Iterable[Path]) -> tuple[Collection, list[Finding], set[
                 if other is not None:
                     collection.unreadable[other.record_kind].add(file.name.removesuffix(SUFFIX))
             continue
+        entry = Entry(record, loaded, file)
         existing = collection.by_kind[kind.record_kind].get(record.id)
         if existing is not None:
-            line, column = loaded.position(("id",))
-            findings.append(Finding(name, line, column, "id", f"duplicate id {record.id!r}: also used by "
-                                    f"{existing.loaded.path}"))
+            # Keep the record whose file is named after its id; report the other (usually a copy).
+            if existing.file.name != f"{record.id}{SUFFIX}" and file.name == f"{record.id}{SUFFIX}":
+                collection.by_kind[kind.record_kind][record.id] = entry
+                entry, existing = existing, entry
+            line, column = entry.loaded.position(("id",))
+            findings.append(Finding(entry.loaded.path, line, column, "id", f"duplicate id {record.id!r}: also "
+                                    f"used by {existing.loaded.path}"))
             continue
-        collection.by_kind[kind.record_kind][record.id] = Entry(record, loaded, file)
+        collection.by_kind[kind.record_kind][record.id] = entry
     if report is not None:
         findings = [f for f in findings if f.path in report]
     return collection, findings, report

@@ -1,0 +1,189 @@
+"""Property-based tests (hypothesis).
+
+1. Any small world of records generated from the models' rules validates, builds, and reads back
+   from the published CSV unchanged.
+2. Any random mutation of a valid record file is either still valid or rejected with located
+   findings, never a crash, and validation changes no file.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+import tempfile
+from datetime import date, timedelta
+from pathlib import Path
+
+import yaml
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from armistice import package as pkg
+from armistice.checks import validate
+from armistice.models import KIND_BY_NAME, RECORD_KINDS
+from armistice.schemas import schema_comment
+from armistice.tables import fields, iter_tables, unflatten
+from conftest import REPO, VALID, run_cli
+
+WORD = st.from_regex(r"[a-z]{3,9}", fullmatch=True)
+NAME = st.tuples(st.from_regex(r"[A-Z][a-z]{3,8}", fullmatch=True), st.from_regex(r"[A-Z][a-z]{3,8}", fullmatch=True)).map(" ".join)
+SENTENCE = st.lists(WORD, min_size=3, max_size=12).map(lambda words: " ".join(words).capitalize() + ".")
+START = date(1951, 1, 1)
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def partial(day: date, precision: int, hour: int, minute: int) -> str:
+    return [f"{day:%Y}", f"{day:%Y-%m}", f"{day:%Y-%m-%d}", f"{day:%Y-%m-%d}T{hour:02d}:{minute:02d}"][precision]
+
+
+@st.composite
+def worlds(draw: st.DrawFn) -> dict[str, list[dict]]:
+    names = draw(st.lists(NAME, min_size=5, max_size=8, unique_by=lambda n: n.lower()))
+    people_names, place_names = names[:3], names[3:]
+    people = [{"id": slug(n), "name": n, "spellings": [n]} for n in people_names]
+    places = []
+    for n in place_names:
+        place = {"id": slug(n), "name": n, "spellings": [n]}
+        if draw(st.booleans()):
+            place.update(latitude=draw(st.floats(-90, 90)), longitude=draw(st.floats(-180, 180)))
+        places.append(place)
+    topics = [{"id": f"topic-{i}", "name": f"Topic {i}", "description": draw(SENTENCE)} for i in range(draw(st.integers(1, 3)))]
+    documents, events = [], []
+    for number in range(1, draw(st.integers(1, 3)) + 1):
+        day = START + timedelta(days=draw(st.integers(30, 300)))
+        date_text = partial(day, draw(st.integers(1, 3)), draw(st.integers(0, 23)), draw(st.integers(0, 59)))
+        sender, recipient, other = draw(st.permutations(people))
+        place = draw(st.sampled_from(places))
+        messages, paragraphs = [], [f"From {sender['name']} to {recipient['name']}.", draw(SENTENCE)]
+        for index in range(draw(st.integers(0, 2))):
+            sent = partial(day - timedelta(days=draw(st.integers(1, 20))), 3, draw(st.integers(0, 23)), 0)
+            text = f"To {recipient['name']}. {draw(SENTENCE)} {other['name']}."
+            paragraphs.append(f'"{text}"')
+            messages.append({"id": f"m{index + 1}", "sender": other["id"], "recipients": [recipient["id"]],
+                             "sent": {"at": sent, "as_written": f"{other['name']}."}, "text": text})
+        mentioned = [other["id"]] if not messages else []
+        if mentioned:
+            paragraphs.append(f"{draw(SENTENCE)} As {other['name']} reports.")
+        paragraphs.append(f"{draw(SENTENCE)} In {place['name']}.")
+        title = f"Telegram No. {number}, {sender['name']} to {recipient['name']}"
+        reference = f"RGASPI, f. {draw(st.integers(1, 999))}, op. 1, d. 2, ll. 3-4"
+        event_ids = []
+        if draw(st.booleans()):
+            event = {"id": f"event-{number}", "title": draw(SENTENCE).rstrip("."), "date": f"{day - timedelta(days=1):%Y-%m-%d}",
+                     "description": draw(SENTENCE), "places": [place["id"]]}
+            events.append(event)
+            event_ids.append(event["id"])
+        documents.append({
+            "id": f"{day:%Y-%m-%d}-telegram-{number}", "title": title, "date": date_text,
+            "kind": draw(st.sampled_from(["ciphered-telegram", "cable", "telegram"])), "number": str(number),
+            "sender": sender["id"], "recipients": [recipient["id"]],
+            **({"messages": messages} if messages else {}),
+            "archival_references": [{"repository": "RGASPI", "as_written": reference}],
+            "source": {"archive": "Wilson Center Digital Archive", "record_id": 1000 + number,
+                       "url": f"https://digitalarchive.wilsoncenter.org/document/{1000 + number}",
+                       "retrieved_from": f"https://example.org/document/{1000 + number}",
+                       "citation": f'"{title}", 1951, Wilson Center Digital Archive, {reference}.',
+                       "summary": draw(SENTENCE), "original_language": "ru", "translation_language": "en"},
+            **({"mentioned_people": mentioned} if mentioned else {}),
+            "mentioned_places": [place["id"]],
+            "topics": [draw(st.sampled_from(topics))["id"]],
+            **({"events": event_ids} if event_ids else {}),
+            "text": "\n\n".join(paragraphs) + "\n",
+        })
+    used_places = {d["mentioned_places"][0] for d in documents}
+    used_people = {p for d in documents for p in [d["sender"], *d["recipients"], *d.get("mentioned_people", [])]
+                   + [m["sender"] for m in d.get("messages", [])]}
+    return {"document": documents, "person": [p for p in people if p["id"] in used_people],
+            "place": [p for p in places if p["id"] in used_places], "topic": topics, "event": events}
+
+
+def write_world(world: dict[str, list[dict]], root: Path) -> None:
+    for model in RECORD_KINDS:
+        folder = root / "records" / model.folder
+        folder.mkdir(parents=True, exist_ok=True)
+        for record in world[model.record_kind]:
+            text = yaml.safe_dump(record, sort_keys=False, allow_unicode=True, width=4096)
+            (folder / f"{record['id']}.yaml").write_text(schema_comment(model) + "\n" + text, encoding="utf-8")
+    shutil.copy(REPO / "dataset.yaml", root / "dataset.yaml")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(worlds())
+def test_generated_records_validate_build_and_round_trip(world: dict[str, list[dict]]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        write_world(world, root)
+        collection, findings = validate([root / "records"])
+        assert [f for f in findings if f.severity == "error"] == [], "\n".join(map(str, findings))
+        expected = {kind: [KIND_BY_NAME[kind].model_validate(r) for r in sorted(records, key=lambda r: r["id"])]
+                    for kind, records in world.items()}
+        for kind in expected:
+            assert [entry.record for entry in collection.entries(kind)] == expected[kind]
+        pkg.build(root / "records", root / "out")
+        rows = {}
+        for table in iter_tables():
+            types = {c.name: c.schema["type"] for c in fields(table.name)}
+            with open(root / "out" / "data" / f"{table.name}.csv", newline="", encoding="utf-8") as stream:
+                rows[table.name] = [{k: (None if v == "" else int(v) if types[k] == "integer" else
+                                         float(v) if types[k] == "number" else v) for k, v in row.items()}
+                                    for row in csv.DictReader(stream)]
+        back = {kind: [KIND_BY_NAME[kind].model_validate(item) for item in items] for kind, items in unflatten(rows).items()}
+        assert back == expected
+
+
+MUTATIONS = st.sampled_from(["delete-line", "duplicate-line", "swap-lines", "replace-char", "insert-bytes", "truncate",
+                             "indent-line", "tab-indent"])
+LOCATED = re.compile(r"^records/[^:]+:\d+:\d+: (warning: )?\S.*$")
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(sorted(str(p.relative_to(VALID)) for p in (VALID / "records").rglob("*.yaml"))), MUTATIONS,
+       st.integers(0, 10_000), st.binary(min_size=1, max_size=6), st.characters())
+def test_mutated_records_are_valid_or_rejected_with_located_findings(relative: str, mutation: str, at: int,
+                                                                     noise: bytes, char: str) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        shutil.copytree(VALID, root, dirs_exist_ok=True)
+        path = root / relative
+        raw = path.read_bytes()
+        lines = raw.split(b"\n")
+        i = at % len(lines)
+        if mutation == "delete-line":
+            del lines[i]
+        elif mutation == "duplicate-line":
+            lines.insert(i, lines[i])
+        elif mutation == "swap-lines":
+            j = (i + 1) % len(lines)
+            lines[i], lines[j] = lines[j], lines[i]
+        elif mutation == "indent-line":
+            lines[i] = b"  " + lines[i]
+        elif mutation == "tab-indent":
+            lines[i] = b"\t" + lines[i]
+        mutated = b"\n".join(lines)
+        if mutation == "replace-char":
+            k = at % len(raw)
+            mutated = raw[:k] + char.encode("utf-8", "surrogatepass") + raw[k + 1:]
+        elif mutation == "insert-bytes":
+            k = at % len(raw)
+            mutated = raw[:k] + noise + raw[k:]
+        elif mutation == "truncate":
+            mutated = raw[: at % len(raw)]
+        path.write_bytes(mutated)
+        before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+        import os
+
+        previous = os.getcwd()
+        os.chdir(root)
+        try:
+            run = run_cli("validate", "records")
+        finally:
+            os.chdir(previous)
+        assert run.exception is None, f"{mutation}: {run.exception!r}"
+        assert run.exit_code in (0, 1)
+        assert all(LOCATED.match(line) for line in run.lines), run.lines
+        if run.exit_code == 1:
+            assert any(": warning: " not in line for line in run.lines)
+        assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before
