@@ -65,3 +65,18 @@ def test_every_record_file_points_its_editor_at_its_schema() -> None:
         for path in sorted((REPO / "records" / model.folder).glob("*.yaml")):
             first = path.read_text(encoding="utf-8").splitlines()[0]
             assert first == schemas.schema_comment(model), path
+
+
+def test_every_test_and_case_named_in_testing_md_exists() -> None:
+    import re
+
+    text = (REPO / "TESTING.md").read_text(encoding="utf-8")
+    sources = "\n".join(p.read_text(encoding="utf-8") for p in (REPO / "tests").glob("test_*.py"))
+    for name in re.findall(r"`(?:tests/[\w/]+\.py::)?(test_\w+)`", text):
+        assert f"def {name}(" in sources, f"TESTING.md names {name}, which does not exist"
+    cases = {p.name for p in (REPO / "tests/fixtures/invalid").iterdir()}
+    for name in re.findall(r"`([a-z0-9]+(?:-[a-z0-9]+)+)`", text):
+        if not name.startswith("test"):
+            assert name in cases, f"TESTING.md names fixture case {name}, which does not exist"
+    for case in cases:
+        assert f"`{case}`" in text, f"fixture case {case} is not listed in TESTING.md"
