@@ -101,14 +101,36 @@ def references(model: BaseModel, path: FieldPath = ()) -> Iterator[tuple[FieldPa
         yield from _walk(getattr(model, name), info.annotation, list(info.metadata), path + (name,))
 
 
+def _tombstones(collection: Collection) -> dict[tuple[str, str], Any]:
+    return {(entry.record.kind.value, entry.record.id): entry.record for entry in collection.entries("tombstone")}
+
+
 def check_references(collection: Collection) -> Iterator[Finding]:
+    withdrawn = _tombstones(collection)
     for kind in collection.by_kind:
         for entry in collection.entries(kind):
             for path, target, value in references(entry.record):
-                if collection.get(target, value) is None and value not in collection.unreadable[target]:
+                stone = withdrawn.get((target, value))
+                if stone is not None and collection.get(target, value) is None:
+                    instead = f"; use {stone.replaced_by!r}" if stone.replaced_by else ""
+                    yield _at(entry, path, f"{target} {value!r} was withdrawn in version {stone.withdrawn_in}{instead}")
+                elif collection.get(target, value) is None and value not in collection.unreadable[target]:
                     folder = {"person": "people", "place": "places", "topic": "topics",
                               "event": "events", "document": "documents"}[target]
                     yield _at(entry, path, f"unknown {target} {value!r} (no {folder}/{value}.yaml)")
+
+
+def check_tombstones(collection: Collection) -> Iterator[Finding]:
+    """Ids are never reused: a withdrawn id stays withdrawn, and a replacement must exist."""
+    for entry in collection.entries("tombstone"):
+        stone = entry.record
+        kind = stone.kind.value
+        record = collection.by_kind[kind].get(stone.id)
+        if record is not None:
+            yield _at(record, ("id",), f"id {stone.id!r} was withdrawn in version {stone.withdrawn_in} ({entry.loaded.path}); "
+                      "ids are never reused: choose another")
+        if stone.replaced_by and collection.get(kind, stone.replaced_by) is None:
+            yield _at(entry, ("replaced_by",), f"unknown {kind} {stone.replaced_by!r}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -361,6 +383,7 @@ def check_transcription(collection: Collection, repository: Path | None = None) 
 CHECKS: tuple[Check, ...] = (
     check_identity,
     check_references,
+    check_tombstones,
     check_chronology,
     check_grounding,
     check_events,

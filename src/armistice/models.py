@@ -698,7 +698,36 @@ class Document(Record):
 
 
 
-RECORD_KINDS: tuple[type[Record], ...] = (Document, Person, Place, Topic, Event)
+class RecordKind(Vocabulary):
+    """The kinds of record, by the name used in messages and tombstones."""
+
+    DOCUMENT = "document", "A document (records/documents/)."
+    PERSON = "person", "A person (records/people/)."
+    PLACE = "place", "A place (records/places/)."
+    TOPIC = "topic", "A topic of the controlled vocabulary (records/topics/)."
+    EVENT = "event", "An event (records/events/)."
+
+
+VERSION_PATTERN = "^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)$"
+
+
+class Tombstone(Record):
+    """What remains of a withdrawn record: its id is never used again."""
+
+    folder: ClassVar[str] = "tombstones"
+    record_kind: ClassVar[str] = "tombstone"
+
+    kind: Closed(RecordKind)
+    """The kind of the withdrawn record."""
+    withdrawn_in: Annotated[str, Field(pattern=VERSION_PATTERN)]
+    """The release in which the record was withdrawn."""
+    reason: Text
+    """Why it was withdrawn."""
+    replaced_by: Id | None = None
+    """The record of the same kind that replaces it, if any."""
+
+
+RECORD_KINDS: tuple[type[Record], ...] = (Document, Person, Place, Topic, Event, Tombstone)
 """Every record kind, in the order they are documented and built."""
 
 KIND_BY_FOLDER: dict[str, type[Record]] = {model.folder: model for model in RECORD_KINDS}
@@ -752,7 +781,7 @@ class Dataset(Base):
     """The package's title."""
     description: Text
     """What the dataset is, in a paragraph."""
-    version: Annotated[str, Field(pattern="^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)$")]
+    version: Annotated[str, Field(pattern=VERSION_PATTERN)]
     """Semantic version of the data (see the version policy)."""
     created: Annotated[str, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     """Date of this version (set by the release); never the time of a build, so builds are reproducible."""

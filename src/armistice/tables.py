@@ -22,6 +22,7 @@ table answers "which documents involve this person, and how"; only their ``recip
 
 from __future__ import annotations
 
+import hashlib
 import json
 import types
 import typing
@@ -50,11 +51,13 @@ from armistice.models import (
     Stamp,
     StampNumber,
     Timed,
+    Tombstone,
     Topic,
     Vocabulary,
 )
 
-ROOT_TABLE = {"document": "documents", "person": "people", "place": "places", "topic": "topics", "event": "events"}
+ROOT_TABLE = {"document": "documents", "person": "people", "place": "places", "topic": "topics", "event": "events",
+              "tombstone": "tombstones"}
 _RENAME_REF = {"by": "person", "person": "person", "place": "place"}
 
 
@@ -250,8 +253,24 @@ DOCUMENT_FACETS = [
 ]
 
 
+def content_hash(record: Record) -> str:
+    """SHA-256 of the record's canonical JSON (fields left at their defaults omitted, keys sorted).
+
+    Equal hashes in two releases mean the record is unchanged, so a citation of record X at
+    version V can be checked against any later release.
+    """
+    data = record.model_dump(mode="json", exclude_defaults=True)
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+CONTENT_HASH = Column("content_sha256", "SHA-256 of the record's canonical JSON (fields at their defaults omitted, keys "
+                      "sorted): equal in two releases exactly when the record is unchanged.",
+                      {"type": "string", "constraints": {"pattern": "^[0-9a-f]{64}$"}}, True, derive=content_hash)
+
+
 def _root(model: type[Record], name: str, title: str, texts: bool = False) -> Table:
-    columns = model_columns(model)
+    columns = model_columns(model) + [CONTENT_HASH]
     if model is Document:
         at = next(i for i, c in enumerate(columns) if c.name == "text")
         columns[at:at] = DOCUMENT_FACETS
@@ -311,6 +330,7 @@ TABLES: list[Table] = [
     _root(Place, "places", "Places"),
     _root(Topic, "topics", "Topics"),
     _root(Event, "events", "Events"),
+    _root(Tombstone, "tombstones", "Withdrawn records"),
     _child("messages", "Quoted messages", Message, "documents", ("messages",), DOC, DOC_KEY, DOC_TEXT, ("document",),
            texts=True, rename={"id": "local_id"}, own_id=(MESSAGE_ID, lambda parent, item: {"id": f"{parent['id']}#{item.id}"})),
     _link("message_people", "Recipients of quoted messages", "Who a quoted message is addressed or copied to.",
