@@ -96,7 +96,7 @@ def worlds(draw: st.DrawFn) -> dict[str, list[dict]]:
     used_places = {d["mentioned_places"][0] for d in documents}
     used_people = {p for d in documents for p in [d["sender"], *d["recipients"], *d.get("mentioned_people", [])]
                    + [m["sender"] for m in d.get("messages", [])]}
-    return {"document": documents, "person": [p for p in people if p["id"] in used_people],
+    return {"tombstone": [], "document": documents, "person": [p for p in people if p["id"] in used_people],
             "place": [p for p in places if p["id"] in used_places], "topic": topics, "event": events}
 
 
@@ -104,7 +104,7 @@ def write_world(world: dict[str, list[dict]], root: Path) -> None:
     for model in RECORD_KINDS:
         folder = root / "records" / model.folder
         folder.mkdir(parents=True, exist_ok=True)
-        for record in world[model.record_kind]:
+        for record in world.get(model.record_kind, []):
             text = yaml.safe_dump(record, sort_keys=False, allow_unicode=True, width=4096)
             (folder / f"{record['id']}.yaml").write_text(schema_comment(model) + "\n" + text, encoding="utf-8")
     shutil.copy(REPO / "dataset.yaml", root / "dataset.yaml")
