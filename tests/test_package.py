@@ -8,6 +8,7 @@ and reading the package back gives the records it was built from.
 from __future__ import annotations
 
 import csv
+import re
 import hashlib
 import json
 import os
@@ -154,7 +155,7 @@ def test_partial_dates_are_published_with_their_interval(built: Path) -> None:
 def test_table_schemas_are_described_and_anchored(built: Path) -> None:
     descriptor = json.loads((built / "datapackage.json").read_text())
     assert descriptor["$schema"] == "https://datapackage.org/profiles/2.0/datapackage.json"
-    assert descriptor["name"] == "korean-armistice-telegrams" and descriptor["version"].startswith("0.")
+    assert descriptor["name"] == "korean-armistice-telegrams" and re.match(r"^\d+\.\d+\.\d+$", descriptor["version"])
     assert "T" in descriptor["created"] and descriptor["sources"][0]["title"] == "Wilson Center Digital Archive"
     for resource in descriptor["resources"]:
         assert resource["bytes"] > 0 and resource["hash"].startswith("sha256:") and resource["licenses"]

@@ -100,14 +100,15 @@ def _csl_names(schema_file: str, define: str) -> set[str]:
     text = (Path(citeproc.__file__).parent / "data/schema/schemas/styles" / schema_file).read_text()
     names: set[str] = set()
     for block in re.findall(rf"{define}\s*=\s*(.*?)(?:\n\s*\n|\Z)", text, re.S):
-        names |= set(re.findall(r'"([a-z][a-z-]*)"', block))
+        names |= set(re.findall(r'"([A-Za-z][A-Za-z_-]*)"', block))
     return names
 
 
 def test_csl_json_uses_only_the_csl_schemas_types_and_variables(monkeypatch) -> None:
     monkeypatch.chdir(REPO)
     variables = set()
-    for define in ("variables.dates", "variables.names", "variables.numbers", "variables.standard", "variables.strings"):
+    for define in ("variables.dates", "variables.names", "variables.numbers", "variables.standard", "variables.strings",
+                   "variables.titles"):
         variables |= _csl_names("csl-variables.rnc", re.escape(define))
     types = _csl_names("csl-types.rnc", re.escape("item-types"))
     assert {"title", "URL", "archive_location", "version"} & variables and {"dataset", "manuscript"} <= types
