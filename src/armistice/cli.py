@@ -168,7 +168,7 @@ def cite(record_id: str | None, fmt: str, records: Path) -> None:
     """Cite the dataset at this version, or a document as held in it (with the archive's citation).
 
     \b
-    Examples:
+    Example:
       armistice cite --format bibtex
       armistice cite 1951-08-13-ciphered-telegram-22834 --format chicago
     """
