@@ -288,3 +288,11 @@ def test_the_workflows_pass_actionlint() -> None:
 def test_zenodo_metadata_describes_a_dataset() -> None:
     zenodo = json.loads((REPO / ".zenodo.json").read_text())
     assert zenodo["upload_type"] == "dataset" and zenodo["title"] == _dataset()["title"] and zenodo["creators"]
+
+
+def test_the_readme_shows_the_current_release_citation(monkeypatch) -> None:
+    monkeypatch.chdir(REPO)
+    readme = (REPO / "README.md").read_text()
+    assert f"```text\n{run_cli('cite').output}```" in readme, "update README's How to cite from `armistice cite`"
+    assert f"```bibtex\n{run_cli('cite', '--format', 'bibtex').output}```" in readme
+    assert f"release {_dataset()['version']} is the current one" in readme
