@@ -23,7 +23,7 @@ import types
 import typing
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from pydantic import BaseModel
 
@@ -78,27 +78,48 @@ def _split(annotation: Any) -> tuple[Any, list[Any]]:
             return annotation, metadata
 
 
-def _walk(value: Any, annotation: Any, metadata: list[Any], path: FieldPath) -> Iterator[tuple[FieldPath, str, str]]:
-    base, more = _split(annotation)
-    metadata = metadata + more
-    if value is None:
-        return
-    if isinstance(value, BaseModel):
-        yield from references(value, path)
-    elif isinstance(value, list):
-        item = typing.get_args(base)[0] if typing.get_args(base) else Any
-        for index, element in enumerate(value):
-            yield from _walk(element, item, [], path + (index,))
-    elif isinstance(value, str):
-        for marker in metadata:
-            if isinstance(marker, Ref):
-                yield path, marker.kind, value
+@lru_cache(maxsize=None)
+def _plan(model: type[BaseModel]) -> tuple[tuple[str, str, Any], ...]:
+    """The fields of ``model`` that can hold a reference, worked out once per model class.
+
+    Each entry is ``(field, how, what)``: ``("ref", kind)`` for an id, ``("refs", kind)`` for a list
+    of ids, ``("model", None)`` for a nested model and ``("models", None)`` for a list of them.
+    """
+    plan = []
+    for name, info in model.model_fields.items():
+        base, metadata = _split(info.annotation)
+        metadata = list(info.metadata) + metadata
+        kinds = [m.kind for m in metadata if isinstance(m, Ref)]
+        if isinstance(base, type) and issubclass(base, BaseModel):
+            plan.append((name, "model", None))
+        elif typing.get_origin(base) is list and typing.get_args(base):
+            item, item_metadata = _split(typing.get_args(base)[0])
+            item_kinds = [m.kind for m in item_metadata if isinstance(m, Ref)]
+            if isinstance(item, type) and issubclass(item, BaseModel):
+                plan.append((name, "models", None))
+            elif item_kinds:
+                plan.append((name, "refs", item_kinds[0]))
+        elif kinds:
+            plan.append((name, "ref", kinds[0]))
+    return tuple(plan)
 
 
 def references(model: BaseModel, path: FieldPath = ()) -> Iterator[tuple[FieldPath, str, str]]:
-    """Every ``(field path, kind, id)`` a record refers to."""
-    for name, info in type(model).model_fields.items():
-        yield from _walk(getattr(model, name), info.annotation, list(info.metadata), path + (name,))
+    """Every ``(field path, kind, id)`` a record refers to, found from the ``Ref`` markers."""
+    for name, how, kind in _plan(type(model)):
+        value = getattr(model, name)
+        if value is None:
+            continue
+        if how == "ref":
+            yield path + (name,), kind, value
+        elif how == "refs":
+            for index, item in enumerate(value):
+                yield path + (name, index), kind, item
+        elif how == "model":
+            yield from references(value, path + (name,))
+        else:
+            for index, item in enumerate(value):
+                yield from references(item, path + (name, index))
 
 
 def _tombstones(collection: Collection) -> dict[tuple[str, str], Any]:
@@ -218,37 +239,82 @@ def claimed_places(doc: Document) -> Iterator[tuple[FieldPath, str]]:
             yield path, value
 
 
+_TOKEN = re.compile(r"\w+")
+
+
+class NameIndex:
+    """Which recorded names occur in a text, without trying every name of the registry on it.
+
+    Trying each of P names on each of D documents costs D x P regex searches: minutes at archive
+    scale. A name can only occur (whole-word, case-insensitive) if its first word is one of the
+    text's words, so the text's words pick the few candidates, and :func:`occurs` decides for those:
+    the result is exactly the names for which :func:`occurs` holds. Words are compared casefolded,
+    which equates at least what ``re.IGNORECASE`` does ('ſ' and 's', 'K' and the Kelvin sign).
+    """
+
+    def __init__(self, names: Iterable[str]):
+        self.by_word: dict[str, list[str]] = {}
+        self.always: list[str] = []
+        for name in sorted(set(names)):
+            words = _TOKEN.findall(name.casefold())
+            if words:
+                self.by_word.setdefault(words[0], []).append(name)
+            else:
+                self.always.append(name)  # no word character at all: try it on every text
+
+    def present(self, text: str) -> set[str]:
+        """The names that occur in ``text``."""
+        candidates = list(self.always)
+        for word in set(_TOKEN.findall(text.casefold())):
+            candidates.extend(self.by_word.get(word, ()))
+        return {name for name in candidates if occurs(name, text)}
+
+
 def check_grounding(collection: Collection) -> Iterator[Finding]:
-    corpora: list[str] = []
-    for entry in collection.entries("document"):
+    registry = {kind: [(entry.record, _names(entry.record)) for entry in collection.entries(kind)]  # type: ignore[arg-type]
+                for kind in ("person", "place")}
+    owners: dict[str, dict[str, list[Any]]] = {kind: {} for kind in registry}
+    for kind, records in registry.items():
+        for record, names in records:
+            for name in names:
+                owners[kind].setdefault(name, []).append((record, names))
+    index = {kind: NameIndex(owners[kind]) for kind in registry}
+    named: dict[str, set[str]] = {kind: set() for kind in registry}
+    documents = collection.entries("document")
+    for entry in documents:
         doc: Document = entry.record  # type: ignore[assignment]
         corpus = document_corpus(doc)
-        corpora.append(corpus)
-        for kind, claimed in (("person", claimed_people(doc)), ("place", claimed_places(doc))):
+        claims: dict[str, list[tuple[FieldPath, str]]] = {"person": [], "place": []}
+        for path, kind, value in references(doc):
+            if kind in claims:
+                claims[kind].append((path, value))
+        for kind in ("person", "place"):
+            present = index[kind].present(corpus)
+            named[kind] |= present
             linked: set[str] = set()
-            for path, value in claimed:
+            for path, value in claims[kind]:
                 linked.add(value)
                 record = collection.get(kind, value)
-                if record is not None and not any(occurs(n, corpus) for n in _names(record)):  # type: ignore[arg-type]
+                if record is not None and not any(n in present for n in _names(record)):  # type: ignore[arg-type]
                     yield _at(entry, path, f"{kind} {value!r} is not named in this document under any recorded "
                               f"spelling ({', '.join(_names(record))})")  # type: ignore[arg-type]
-            for other in collection.entries(kind):
-                if other.record.id not in linked:
-                    found = [n for n in _names(other.record) if occurs(n, corpus)]  # type: ignore[arg-type]
-                    if found:
-                        field = "mentioned_people" if kind == "person" else "mentioned_places"
-                        yield _at(entry, ("text",), f"the text names {found[0]!r} ({kind} {other.record.id!r}) "
-                                  f"but the document does not link it; add it to {field}", "warning")
-    everything = "\n".join(corpora)
-    if not corpora or collection.unreadable["document"]:
+            unlinked = {record.id: (record, names) for name in present for record, names in owners[kind][name]
+                        if record.id not in linked}
+            for record_id in sorted(unlinked):
+                record, names = unlinked[record_id]
+                found = [n for n in names if n in present]
+                field = "mentioned_people" if kind == "person" else "mentioned_places"
+                yield _at(entry, ("text",), f"the text names {found[0]!r} ({kind} {record_id!r}) "
+                          f"but the document does not link it; add it to {field}", "warning")
+    if not documents or collection.unreadable["document"]:
         return  # a document that failed to load is already reported; its names would be reported again
     for kind in ("person", "place"):
         for entry in collection.entries(kind):
             record = entry.record
             for field in ("spellings", "code_names"):
-                for index, name in enumerate(getattr(record, field, [])):
-                    if not occurs(name, everything):
-                        yield _at(entry, (field, index), f"{name!r} occurs in no document's title, summary or text")
+                for index_, name in enumerate(getattr(record, field, [])):
+                    if name not in named[kind]:
+                        yield _at(entry, (field, index_), f"{name!r} occurs in no document's title, summary or text")
 
 
 def check_events(collection: Collection) -> Iterator[Finding]:

@@ -36,14 +36,28 @@ _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _ComposeOnly(_BaseLoader):  # type: ignore[misc, valid-type]
-    """libyaml's composer with no implicit resolvers: every scalar arrives tagged ``str``."""
+    """libyaml's composer with no implicit resolvers: every untagged node gets its kind's plain tag.
+
+    The resolver methods are replaced outright (not just emptied): libyaml calls them for every
+    node, and the generic versions walk path-resolver bookkeeping that records never use.
+    """
 
     yaml_implicit_resolvers: dict = {}
+
+    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+        return _TAG_OF[kind]
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        pass
+
+    def ascend_resolver(self) -> None:
+        pass
 
 
 _STR = "tag:yaml.org,2002:str"
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
+_TAG_OF = {yaml.ScalarNode: _STR, yaml.SequenceNode: _SEQ, yaml.MappingNode: _MAP}
 
 _NULL = {"", "~", "null", "Null", "NULL"}
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
@@ -53,22 +67,52 @@ _FLOAT = re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$")
 
 @dataclass
 class Loaded:
-    """A parsed file: its data and where each value and key stands (1-based line, column)."""
+    """A parsed file: its data, and where each value and key stands (1-based line, column).
+
+    Positions are needed only to report a problem, which is rare, so they are not recorded while
+    loading (that would cost a dictionary entry per value, for every record of a large archive):
+    the first call to :meth:`position` parses the text again, from ``text`` or from ``file``, and
+    records them then.
+    """
 
     path: str
     data: Any
-    values: dict[FieldPath, tuple[int, int]] = field(default_factory=dict)
-    keys: dict[FieldPath, tuple[int, int]] = field(default_factory=dict)
     schema_comment: str | None = None
+    text: str | None = field(default=None, repr=False)
+    file: Path | None = None
+    _positions: tuple[dict[FieldPath, tuple[int, int]], dict[FieldPath, tuple[int, int]]] | None = field(
+        default=None, repr=False)
+
+    def _tables(self) -> tuple[dict[FieldPath, tuple[int, int]], dict[FieldPath, tuple[int, int]]]:
+        if self._positions is None:
+            self._positions = ({}, {})
+            try:
+                text = self.text if self.text is not None else _decode(self.file.read_bytes(), self.path)  # type: ignore[union-attr]
+                node = _compose(text, self.path)
+                if node is not None:
+                    _Builder(self.path, self._positions).build(node, ())
+            except (LoadError, OSError, AttributeError):
+                pass  # the file changed or vanished since it was loaded: positions fall back to 1:1
+        return self._positions
+
+    @property
+    def values(self) -> dict[FieldPath, tuple[int, int]]:
+        """Position of every value, by field path."""
+        return self._tables()[0]
+
+    @property
+    def keys(self) -> dict[FieldPath, tuple[int, int]]:
+        """Position of every mapping key, by the field path of its value."""
+        return self._tables()[1]
 
     def position(self, path: FieldPath, *, key: bool = False) -> tuple[int, int]:
         """Position of the value at ``path`` (or its key), else of the nearest enclosing value."""
-        table = self.keys if key else self.values
-        if path in table:
-            return table[path]
+        values, keys = self._tables()
+        if key and path in keys:
+            return keys[path]
         for cut in range(len(path), -1, -1):
-            if path[:cut] in self.values:
-                return self.values[path[:cut]]
+            if path[:cut] in values:
+                return values[path[:cut]]
         return (1, 1)
 
 
@@ -101,51 +145,61 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
 
 
 class _Builder:
-    """Turns a composed node tree into plain values, recording positions and refusing what is unsafe."""
+    """Turns a composed node tree into plain values, refusing what is unsafe.
 
-    def __init__(self, loaded: Loaded):
-        self.loaded = loaded
+    With ``positions`` (a pair of dictionaries) it also records where every value and key stands.
+    """
+
+    def __init__(self, path: str, positions: tuple[dict, dict] | None = None):
+        self.path = path
+        self.values, self.keys = positions if positions is not None else (None, None)
         self.seen: set[int] = set()
 
-    def build(self, node: yaml.Node, path: FieldPath) -> Any:
-        if id(node) in self.seen:
-            line, column = self.loaded.position(path, key=True)
+    def build(self, node: yaml.Node, path: FieldPath, parent: yaml.Node | None = None) -> Any:
+        """The value of ``node``; ``parent`` is the key (or sequence) it stands under, for messages."""
+        if id(node) in self.seen:  # an alias: point at where it is used, not at its anchor
+            line, column = _mark(parent if parent is not None else node)
             raise _fail(
-                self.loaded.path, line, column, format_field(path),
+                self.path, line, column, format_field(path),
                 "YAML aliases (*name) are not allowed in records: write the value out",
             )
         self.seen.add(id(node))
-        self.loaded.values[path] = _mark(node)
-        if node.tag not in (_STR, _SEQ, _MAP):
+        if self.values is not None:
+            self.values[path] = _mark(node)
+        tag = node.tag
+        if tag is _STR or tag == _STR:
+            if isinstance(node, yaml.ScalarNode):
+                return node.value if node.style else _resolve_plain(node.value)  # plain style is '' or None
+        elif tag != _SEQ and tag != _MAP:
             line, column = _mark(node)
             raise _fail(
-                self.loaded.path, line, column, format_field(path),
-                f"YAML tag {node.tag.replace('tag:yaml.org,2002:', '!!')!r} is not allowed in records; "
+                self.path, line, column, format_field(path),
+                f"YAML tag {tag.replace('tag:yaml.org,2002:', '!!')!r} is not allowed in records; "
                 "write a plain value (quote it if it must stay text)",
             )
-        if isinstance(node, yaml.ScalarNode):
-            return node.value if node.style else _resolve_plain(node.value)  # plain style is '' or None
         if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, path + (index,)) for index, item in enumerate(node.value)]
+            return [self.build(item, path + (index,), node) for index, item in enumerate(node.value)]
+        if isinstance(node, yaml.ScalarNode):  # an explicit !!seq or !!map on a scalar
+            return node.value if node.style else _resolve_plain(node.value)
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            line, column = _mark(key_node)
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR:
-                raise _fail(self.loaded.path, line, column, format_field(path), "keys must be plain words")
+                raise _fail(self.path, *_mark(key_node), format_field(path), "keys must be plain words")
             key = key_node.value if key_node.style else _resolve_plain(key_node.value)
             if not isinstance(key, str):
                 raise _fail(
-                    self.loaded.path, line, column, format_field(path),
+                    self.path, *_mark(key_node), format_field(path),
                     f"key {key_node.value!r} is not a word (YAML reads it as {type(key).__name__})",
                 )
             if key in result:
-                first = self.loaded.keys[path + (key,)]
+                first = next(_mark(k) for k, _ in node.value if k.value == key_node.value)
                 raise _fail(
-                    self.loaded.path, line, column, format_field(path + (key,)),
+                    self.path, *_mark(key_node), format_field(path + (key,)),
                     f"duplicate key {key!r} (first at line {first[0]}); YAML would silently keep only the last",
                 )
-            self.loaded.keys[path + (key,)] = (line, column)
-            result[key] = self.build(value_node, path + (key,))
+            if self.keys is not None:
+                self.keys[path + (key,)] = _mark(key_node)
+            result[key] = self.build(value_node, path + (key,), key_node)
         return result
 
 
@@ -173,16 +227,12 @@ def _yaml_problem(error: yaml.MarkedYAMLError, text: str, path: str) -> LoadErro
     return _fail(path, line, column, "(yaml)", f"malformed YAML: {problem}")
 
 
-def parse_text(text: str, path: str) -> Loaded:
-    """Parse one record's YAML text. Raises :class:`LoadError` with a located finding."""
-    loaded = Loaded(path=path, data=None)
-    first = text.lstrip("\ufeff").split("\n", 1)[0]
-    if first.startswith("# yaml-language-server:"):
-        loaded.schema_comment = first.rstrip("\r")
+def _compose(text: str, path: str) -> yaml.Node | None:
+    """libyaml's node tree of ``text``, or a located :class:`LoadError`."""
     try:
         loader = _ComposeOnly(text)
         try:
-            node = loader.get_single_node()
+            return loader.get_single_node()
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as error:
@@ -195,9 +245,21 @@ def parse_text(text: str, path: str) -> Loaded:
             f"character U+{ord(error.character) if isinstance(error.character, str) else error.character:04X} "
             "is not allowed in YAML text",
         ) from None
+
+
+def parse_text(text: str, path: str, *, file: Path | None = None) -> Loaded:
+    """Parse one record's YAML text. Raises :class:`LoadError` with a located finding.
+
+    Without ``file`` the text is kept, to find positions later; with it, the file is read again.
+    """
+    loaded = Loaded(path=path, data=None, text=None if file else text, file=file)
+    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    if first.startswith("# yaml-language-server:"):
+        loaded.schema_comment = first.rstrip("\r")
+    node = _compose(text, path)
     if node is None:
         raise _fail(path, 1, 1, "(record)", "empty file: a record is a YAML mapping of fields")
-    loaded.data = _Builder(loaded).build(node, ())
+    loaded.data = _Builder(path).build(node, ())
     if not isinstance(loaded.data, dict):
         raise _fail(path, *_mark(node), "(record)", "a record must be a mapping of fields (key: value)")
     return loaded
@@ -215,4 +277,4 @@ def load_file(path: Path, shown_as: str | None = None) -> Loaded:
         raise _fail(shown, 1, 1, "(file)", "a directory where a record file is expected") from None
     except OSError as error:
         raise _fail(shown, 1, 1, "(file)", f"cannot read: {error.strerror or error}") from None
-    return parse_text(_decode(raw, shown), shown)
+    return parse_text(_decode(raw, shown), shown, file=path)

@@ -279,7 +279,8 @@ def load_records(paths: Iterable[Path]) -> tuple[Collection, list[Finding], set[
     for root in roots:
         if _is_root(root):
             files.extend((file, root) for file in _root_files(root, []))
-    files.extend(target for target in targets if target not in files)
+    listed = set(files)
+    files.extend(target for target in targets if target not in listed)
     for file, root in files:
         collection.files += 1
         name = shown(file)
