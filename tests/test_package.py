@@ -203,11 +203,10 @@ def test_a_failure_half_way_leaves_the_previous_outputs(valid_root: Path, monkey
     (valid_root / "records/topics/travel.yaml").write_text(
         "id: travel\nname: Travel\ndescription: Journeys of the people in the telegrams.\n")
 
-    def broken(path: Path, rows: dict) -> None:
-        path.write_bytes(b"half a database")
+    def broken(connection: object) -> None:  # the database is half written when the disk fills up
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(pkg.database, "write", broken)
+    monkeypatch.setattr(pkg.database, "finish", broken)
     run = run_cli("build")
     assert run.exit_code == 1 and "build failed: cannot write to .: No space left on device" in run.output
     assert run.exception is None

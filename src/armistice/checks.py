@@ -23,16 +23,17 @@ import types
 import typing
 from functools import lru_cache
 from pathlib import Path
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Iterator
 
 from pydantic import BaseModel
 
 from armistice import dates
 from armistice.findings import Finding, FieldPath, format_field
-from armistice.models import Document, Event, Person, Place, Ref
+from armistice.models import Document, Event, Person, Place, Record, Ref
 from armistice.records import Collection, Entry
 
-Check = Callable[[Collection], Iterator[Finding]]
+Check = Callable[["Entry", "Context"], Iterator[Finding]]
 
 
 def _at(entry: Entry, path: FieldPath, message: str, severity: str = "error", *, key: bool = False) -> Finding:
@@ -46,17 +47,86 @@ def squash(text: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------
+# The context a record is checked in
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Unresolved:
+    """A reference to an id no record of the registry has: reported at the end unless resolved."""
+
+    finding: Finding
+    kind: str
+    value: str
+
+
+@dataclass
+class Context:
+    """What one record is checked against, and what the collection-wide rules gather on the way.
+
+    ``registry`` holds the records that are not documents (people, places, topics, events,
+    tombstones): few, loaded first and shared with every worker. Documents are checked one at a
+    time against it, so an archive of any size is never held in memory at once.
+    """
+
+    registry: Collection
+    base: Path
+    tombstones: dict[tuple[str, str], Any] = field(default_factory=dict)
+    tombstone_paths: dict[tuple[str, str], str] = field(default_factory=dict)
+    index: dict[str, "NameIndex"] = field(default_factory=dict)
+    owners: dict[str, dict[str, list[tuple[Any, list[str]]]]] = field(default_factory=dict)
+    # gathered while checking
+    documents: set[str] = field(default_factory=set)
+    reported: set[str] = field(default_factory=set)
+    named: dict[str, set[str]] = field(default_factory=lambda: {"person": set(), "place": set()})
+    unresolved: list[Unresolved] = field(default_factory=list)
+    unreadable: dict[str, set[str]] = field(default_factory=dict)
+
+    def get(self, kind: str, record_id: str) -> Record | None:
+        return self.registry.get(kind, record_id)
+
+    def exists(self, kind: str, record_id: str) -> bool:
+        return self.get(kind, record_id) is not None or (kind == "document" and record_id in self.documents)
+
+    def fresh(self) -> "Context":
+        """The same registry with nothing gathered yet (for a worker)."""
+        return replace(self, documents=set(), reported=set(), named={"person": set(), "place": set()}, unresolved=[])
+
+
+def make_context(collection: Collection, base: Path | None = None) -> Context:
+    """The context for checking records against ``collection``'s registry.
+
+    ``base`` is where ``sources/`` lies: by default the folder holding the records root.
+    """
+    if base is None:
+        base = collection.root.parent if collection.root else Path.cwd()
+    context = Context(registry=collection, base=base, unreadable=collection.unreadable)
+    for entry in collection.entries("tombstone"):
+        key = (entry.record.kind.value, entry.record.id)
+        context.tombstones[key] = entry.record
+        context.tombstone_paths[key] = entry.loaded.path
+    for kind in ("person", "place"):
+        owners: dict[str, list[tuple[Any, list[str]]]] = {}
+        for entry in collection.entries(kind):
+            names = _names(entry.record)  # type: ignore[arg-type]
+            for name in names:
+                owners.setdefault(name, []).append((entry.record, names))
+        context.owners[kind] = owners
+        context.index[kind] = NameIndex(owners)
+    return context
+
+
+
+# --------------------------------------------------------------------------------------------
 # Identity
 # --------------------------------------------------------------------------------------------
 
 
-def check_identity(collection: Collection) -> Iterator[Finding]:
-    for kind in collection.by_kind:
-        for entry in collection.entries(kind):
-            stem = entry.file.name.removesuffix(".yaml")
-            if stem != entry.record.id:
-                yield _at(entry, ("id",), f"id {entry.record.id!r} differs from the file name {entry.file.name!r}; "
-                          f"name the file {entry.record.id}.yaml")
+def check_identity(entry: Entry, context: Context) -> Iterator[Finding]:
+    stem = entry.file.name.removesuffix(".yaml")
+    if stem != entry.record.id:
+        yield _at(entry, ("id",), f"id {entry.record.id!r} differs from the file name {entry.file.name!r}; "
+                  f"name the file {entry.record.id}.yaml")
 
 
 # --------------------------------------------------------------------------------------------
@@ -122,36 +192,30 @@ def references(model: BaseModel, path: FieldPath = ()) -> Iterator[tuple[FieldPa
                 yield from references(item, path + (name, index))
 
 
-def _tombstones(collection: Collection) -> dict[tuple[str, str], Any]:
-    return {(entry.record.kind.value, entry.record.id): entry.record for entry in collection.entries("tombstone")}
+FOLDERS = {"person": "people", "place": "places", "topic": "topics", "event": "events", "document": "documents"}
 
 
-def check_references(collection: Collection) -> Iterator[Finding]:
-    withdrawn = _tombstones(collection)
-    for kind in collection.by_kind:
-        for entry in collection.entries(kind):
-            for path, target, value in references(entry.record):
-                stone = withdrawn.get((target, value))
-                if stone is not None and collection.get(target, value) is None:
-                    instead = f"; use {stone.replaced_by!r}" if stone.replaced_by else ""
-                    yield _at(entry, path, f"{target} {value!r} was withdrawn in version {stone.withdrawn_in}{instead}")
-                elif collection.get(target, value) is None and value not in collection.unreadable[target]:
-                    folder = {"person": "people", "place": "places", "topic": "topics",
-                              "event": "events", "document": "documents"}[target]
-                    yield _at(entry, path, f"unknown {target} {value!r} (no {folder}/{value}.yaml)")
+def check_references(entry: Entry, context: Context) -> Iterator[Finding]:
+    """Every id resolves; one that does not is held back as :class:`Unresolved` until the end of the
+    run, since the record it names may turn up later (a document) or be known broken (reported once)."""
+    for path, target, value in references(entry.record):
+        if context.get(target, value) is not None:
+            continue
+        stone = context.tombstones.get((target, value))
+        if stone is not None:
+            instead = f"; use {stone.replaced_by!r}" if stone.replaced_by else ""
+            yield _at(entry, path, f"{target} {value!r} was withdrawn in version {stone.withdrawn_in}{instead}")
+        else:
+            finding = _at(entry, path, f"unknown {target} {value!r} (no {FOLDERS[target]}/{value}.yaml)")
+            context.unresolved.append(Unresolved(finding, target, value))
 
 
-def check_tombstones(collection: Collection) -> Iterator[Finding]:
-    """Ids are never reused: a withdrawn id stays withdrawn, and a replacement must exist."""
-    for entry in collection.entries("tombstone"):
-        stone = entry.record
-        kind = stone.kind.value
-        record = collection.by_kind[kind].get(stone.id)
-        if record is not None:
-            yield _at(record, ("id",), f"id {stone.id!r} was withdrawn in version {stone.withdrawn_in} ({entry.loaded.path}); "
-                      "ids are never reused: choose another")
-        if stone.replaced_by and collection.get(kind, stone.replaced_by) is None:
-            yield _at(entry, ("replaced_by",), f"unknown {kind} {stone.replaced_by!r}")
+def check_tombstones(entry: Entry, context: Context) -> Iterator[Finding]:
+    """Ids are never reused: a withdrawn id stays withdrawn."""
+    stone = context.tombstones.get((entry.record.record_kind, entry.record.id))
+    if stone is not None and entry.record.record_kind != "tombstone":
+        yield _at(entry, ("id",), f"id {stone.id!r} was withdrawn in version {stone.withdrawn_in} "
+                  f"({context.tombstone_paths[(entry.record.record_kind, stone.id)]}); ids are never reused: choose another")
 
 
 # --------------------------------------------------------------------------------------------
@@ -164,10 +228,10 @@ def _not_after(entry: Entry, path: FieldPath, earlier: str, later: str, what: st
         yield _at(entry, path, f"{earlier} is after {later}: {what}")
 
 
-def check_chronology(collection: Collection) -> Iterator[Finding]:
+def check_chronology(entry: Entry, context: Context) -> Iterator[Finding]:
     """Each impossible order is reported once, at the value most likely wrong."""
-    for entry in collection.entries("document"):
-        doc: Document = entry.record  # type: ignore[assignment]
+    if isinstance(entry.record, Document):
+        doc = entry.record
         received_ok = doc.received is None or dates.may_precede(doc.date, doc.received.at)
         for index, message in enumerate(doc.messages):
             here = ("messages", index)
@@ -196,7 +260,7 @@ def check_chronology(collection: Collection) -> Iterator[Finding]:
                     yield from _not_after(entry, ("handling", index, "at"), doc.received.at, note.at,
                                           "the cipher office cannot handle a telegram before receiving it")
         for index, event_id in enumerate(doc.events):
-            event = collection.get("event", event_id)
+            event = context.get("event", event_id)
             if isinstance(event, Event):
                 yield from _not_after(entry, ("events", index), event.date, doc.date,
                                       f"event {event_id!r} is dated after the document reporting it")
@@ -262,68 +326,66 @@ class NameIndex:
             else:
                 self.always.append(name)  # no word character at all: try it on every text
 
-    def present(self, text: str) -> set[str]:
-        """The names that occur in ``text``."""
+    def present(self, text: str, folded: str | None = None, words: set[str] | None = None) -> set[str]:
+        """The names that occur in ``text`` (``folded``, ``words``: its casefolded form and words)."""
+        folded = text.casefold() if folded is None else folded
         candidates = list(self.always)
-        for word in set(_TOKEN.findall(text.casefold())):
+        for word in words if words is not None else set(_TOKEN.findall(folded)):
             candidates.extend(self.by_word.get(word, ()))
-        return {name for name in candidates if occurs(name, text)}
+        return {name for name in candidates if _occurs_folded(name, text, folded)}
 
 
-def check_grounding(collection: Collection) -> Iterator[Finding]:
-    registry = {kind: [(entry.record, _names(entry.record)) for entry in collection.entries(kind)]  # type: ignore[arg-type]
-                for kind in ("person", "place")}
-    owners: dict[str, dict[str, list[Any]]] = {kind: {} for kind in registry}
-    for kind, records in registry.items():
-        for record, names in records:
-            for name in names:
-                owners[kind].setdefault(name, []).append((record, names))
-    index = {kind: NameIndex(owners[kind]) for kind in registry}
-    named: dict[str, set[str]] = {kind: set() for kind in registry}
-    documents = collection.entries("document")
-    for entry in documents:
-        doc: Document = entry.record  # type: ignore[assignment]
-        corpus = document_corpus(doc)
-        claims: dict[str, list[tuple[FieldPath, str]]] = {"person": [], "place": []}
-        for path, kind, value in references(doc):
-            if kind in claims:
-                claims[kind].append((path, value))
-        for kind in ("person", "place"):
-            present = index[kind].present(corpus)
-            named[kind] |= present
-            linked: set[str] = set()
-            for path, value in claims[kind]:
-                linked.add(value)
-                record = collection.get(kind, value)
-                if record is not None and not any(n in present for n in _names(record)):  # type: ignore[arg-type]
-                    yield _at(entry, path, f"{kind} {value!r} is not named in this document under any recorded "
-                              f"spelling ({', '.join(_names(record))})")  # type: ignore[arg-type]
-            unlinked = {record.id: (record, names) for name in present for record, names in owners[kind][name]
-                        if record.id not in linked}
-            for record_id in sorted(unlinked):
-                record, names = unlinked[record_id]
-                found = [n for n in names if n in present]
-                field = "mentioned_people" if kind == "person" else "mentioned_places"
-                yield _at(entry, ("text",), f"the text names {found[0]!r} ({kind} {record_id!r}) "
-                          f"but the document does not link it; add it to {field}", "warning")
-    if not documents or collection.unreadable["document"]:
-        return  # a document that failed to load is already reported; its names would be reported again
-    for kind in ("person", "place"):
-        for entry in collection.entries(kind):
-            record = entry.record
-            for field in ("spellings", "code_names"):
-                for index_, name in enumerate(getattr(record, field, [])):
-                    if name not in named[kind]:
-                        yield _at(entry, (field, index_), f"{name!r} occurs in no document's title, summary or text")
+def _occurs_folded(name: str, text: str, folded: str) -> bool:
+    """:func:`occurs`, trying the pattern only where the casefolded name starts in the casefolded text.
+
+    Exact when casefolding keeps every character one character long (then positions agree, and
+    a case-insensitive match is always a match of the casefolded forms); otherwise the plain search.
+    """
+    key = name.casefold()
+    if len(folded) != len(text) or len(key) != len(name):
+        return occurs(name, text)
+    pattern = _pattern(name)
+    start = folded.find(key)
+    while start != -1:
+        if pattern.match(text, start):
+            return True
+        start = folded.find(key, start + 1)
+    return False
 
 
-def check_events(collection: Collection) -> Iterator[Finding]:
-    reported = {e for entry in collection.entries("document") for e in entry.record.events}  # type: ignore[attr-defined]
-    if not collection.by_kind["document"]:
+def check_grounding(entry: Entry, context: Context) -> Iterator[Finding]:
+    """The people and places a document links are named in it, and those it names are linked.
+
+    The names found are kept in ``context.named``, for the rule that every recorded spelling occurs
+    somewhere (:func:`check_names_occur`).
+    """
+    if not isinstance(entry.record, Document):
         return
-    for entry in collection.entries("event"):
-        if entry.record.id not in reported:
-            yield _at(entry, ("id",), "no document reports this event (list it under a document's events)", "warning")
+    doc = entry.record
+    corpus = document_corpus(doc)
+    folded = corpus.casefold()
+    words = set(_TOKEN.findall(folded))
+    claims: dict[str, list[tuple[FieldPath, str]]] = {"person": [], "place": []}
+    for path, kind, value in references(doc):
+        if kind in claims:
+            claims[kind].append((path, value))
+    for kind in ("person", "place"):
+        present = context.index[kind].present(corpus, folded, words)
+        context.named[kind] |= present
+        linked: set[str] = set()
+        for path, value in claims[kind]:
+            linked.add(value)
+            record = context.get(kind, value)
+            if record is not None and not any(n in present for n in _names(record)):  # type: ignore[arg-type]
+                yield _at(entry, path, f"{kind} {value!r} is not named in this document under any recorded "
+                          f"spelling ({', '.join(_names(record))})")  # type: ignore[arg-type]
+        unlinked = {record.id: names for name in present for record, names in context.owners[kind][name]
+                    if record.id not in linked}
+        for record_id in sorted(unlinked):
+            found = [n for n in unlinked[record_id] if n in present]
+            field = "mentioned_people" if kind == "person" else "mentioned_places"
+            yield _at(entry, ("text",), f"the text names {found[0]!r} ({kind} {record_id!r}) "
+                      f"but the document does not link it; add it to {field}", "warning")
 
 
 # --------------------------------------------------------------------------------------------
@@ -351,9 +413,9 @@ def _verbatim(model: BaseModel, path: FieldPath = ()) -> Iterator[tuple[FieldPat
             yield path + (name,), value
 
 
-def check_verbatim(collection: Collection) -> Iterator[Finding]:
-    for entry in collection.entries("document"):
-        doc: Document = entry.record  # type: ignore[assignment]
+def check_verbatim(entry: Entry, context: Context) -> Iterator[Finding]:
+    if isinstance(entry.record, Document):
+        doc = entry.record
         text = squash(doc.text)
         seen_ids: dict[str, int] = {}
         for index, message in enumerate(doc.messages):
@@ -417,17 +479,14 @@ def _first_difference(ours: str, theirs: str) -> str:
             f"{ours[start:index + 30]!r}, source has {theirs[start:index + 30]!r}")
 
 
-def check_transcription(collection: Collection, repository: Path | None = None) -> Iterator[Finding]:
-    base = repository or (collection.root.parent if collection.root else Path.cwd())
-    for entry in collection.entries("document"):
-        doc: Document = entry.record  # type: ignore[assignment]
+def check_transcription(entry: Entry, context: Context) -> Iterator[Finding]:
+    if isinstance(entry.record, Document) and entry.record.source.transcription is not None:
+        doc = entry.record
         kept = doc.source.transcription
-        if kept is None:
-            continue
-        path = base / kept.file
+        path = context.base / kept.file
         if not path.is_file():
             yield _at(entry, ("source", "transcription", "file"), f"source text {kept.file} not found")
-            continue
+            return
         raw = path.read_bytes()
         if hashlib.sha256(raw).hexdigest() != kept.sha256:
             yield _at(entry, ("source", "transcription", "sha256"), f"{kept.file} has changed since it was "
@@ -436,7 +495,7 @@ def check_transcription(collection: Collection, repository: Path | None = None) 
         if body is None:
             yield _at(entry, ("source", "transcription", "text_starts_after"),
                       f"no line {kept.text_starts_after!r} in {kept.file}")
-            continue
+            return
         repaired, problems = apply_corrections(body, doc)
         for index, message in problems:
             yield _at(entry, ("corrections", index, "original"), message)
@@ -446,25 +505,97 @@ def check_transcription(collection: Collection, repository: Path | None = None) 
                       "corrections may differ)")
 
 
-CHECKS: tuple[Check, ...] = (
+RECORD_CHECKS: tuple[Check, ...] = (
     check_identity,
     check_references,
     check_tombstones,
     check_chronology,
     check_grounding,
-    check_events,
     check_verbatim,
     check_transcription,
 )
+"""The rules for one record, given the context; run for every record, in parallel for documents."""
 
 
-def run_checks(collection: Collection) -> list[Finding]:
-    """Every cross-record finding for the collection."""
-    return [finding for check in CHECKS for finding in check(collection)]
+def check_record(entry: Entry, context: Context) -> list[Finding]:
+    """Every per-record finding for ``entry``; what the collection-wide rules need is kept in ``context``."""
+    if isinstance(entry.record, Document):
+        context.documents.add(entry.record.id)
+        context.reported.update(entry.record.events)
+    return [finding for check in RECORD_CHECKS for finding in check(entry, context)]
+
+
+# --------------------------------------------------------------------------------------------
+# Collection-wide rules, once every record has been checked
+# --------------------------------------------------------------------------------------------
+
+
+def check_replacements(context: Context) -> Iterator[Finding]:
+    for entry in context.registry.entries("tombstone"):
+        stone = entry.record
+        kind = stone.kind.value
+        if stone.replaced_by and not context.exists(kind, stone.replaced_by):
+            yield _at(entry, ("replaced_by",), f"unknown {kind} {stone.replaced_by!r}")
+
+
+def check_names_occur(context: Context) -> Iterator[Finding]:
+    """Every recorded spelling occurs in some document (unless a document failed to load: its names
+    would be reported again)."""
+    if not context.documents or context.unreadable["document"]:
+        return
+    for kind in ("person", "place"):
+        for entry in context.registry.entries(kind):
+            for field in ("spellings", "code_names"):
+                for index, name in enumerate(getattr(entry.record, field, [])):
+                    if name not in context.named[kind]:
+                        yield _at(entry, (field, index), f"{name!r} occurs in no document's title, summary or text")
+
+
+def check_events_reported(context: Context) -> Iterator[Finding]:
+    if not context.documents:
+        return
+    for entry in context.registry.entries("event"):
+        if entry.record.id not in context.reported:
+            yield _at(entry, ("id",), "no document reports this event (list it under a document's events)", "warning")
+
+
+def check_unresolved(context: Context) -> Iterator[Finding]:
+    """References to no record, except to one that exists but failed to load (already reported)."""
+    for item in context.unresolved:
+        if not context.exists(item.kind, item.value) and item.value not in context.unreadable[item.kind]:
+            yield item.finding
+
+
+COLLECTION_CHECKS = (check_unresolved, check_replacements, check_names_occur, check_events_reported)
+
+
+def finish(context: Context) -> list[Finding]:
+    """The collection-wide findings, once every record went through :func:`check_record`."""
+    return [finding for check in COLLECTION_CHECKS for finding in check(context)]
+
+
+def merge(context: Context, other: Context) -> None:
+    """Fold what a worker learned about its documents into the main context."""
+    context.documents |= other.documents
+    context.reported |= other.reported
+    for kind in context.named:
+        context.named[kind] |= other.named[kind]
+    context.unresolved.extend(other.unresolved)
+
+
+def run_checks(collection: Collection, base: Path | None = None) -> list[Finding]:
+    """Every cross-record finding for a collection already loaded in full."""
+    context = make_context(collection, base)
+    findings = [f for kind in collection.by_kind for entry in collection.entries(kind) for f in check_record(entry, context)]
+    return findings + finish(context)
 
 
 def validate(paths: list[Path]) -> tuple[Collection, list[Finding]]:
-    """Load, model-validate and cross-check records; the findings to report, sorted by file and line."""
+    """Load, model-validate and cross-check records; the findings to report, sorted by file and line.
+
+    Every record stays in memory (the returned collection): for the repository's records and for
+    tests. :mod:`armistice.pipeline` checks an archive-sized root in parallel and streaming.
+    """
     from armistice.records import load_records
 
     collection, findings, report = load_records(paths)

@@ -49,28 +49,47 @@ def create_sql(table: Table) -> str:
     return f"CREATE TABLE {_quote(table.name)} (\n" + ",\n".join(lines) + "\n)"
 
 
-def write(path: Path, rows: dict[str, list[dict[str, Any]]]) -> None:
-    """Write the database to ``path`` (which must not exist yet)."""
+def create(path: Path) -> sqlite3.Connection:
+    """A new database at ``path`` (which must not exist yet) with every resource's table, ready for rows.
+
+    Durability is off while it is written: it is built in a staging folder and published only when
+    complete, so a crash loses nothing but the staging file.
+    """
     connection = sqlite3.connect(path)
+    connection.execute("PRAGMA journal_mode = DELETE")
+    connection.execute("PRAGMA synchronous = OFF")
+    for table in iter_tables():
+        connection.execute(create_sql(table))
+    return connection
+
+
+def _insert_sql(table: Table) -> str:
+    names = [column.name for column in table.fields]
+    return (f"INSERT INTO {_quote(table.name)} ({', '.join(map(_quote, names))}) "
+            f"VALUES ({', '.join('?' for _ in names)})")
+
+
+_INSERT = {table.name: _insert_sql(table) for table in iter_tables()}
+
+
+def insert(connection: sqlite3.Connection, name: str, rows: list[tuple[Any, ...]]) -> None:
+    """Add rows (tuples in the order of the resource's fields) to a table of :func:`create`."""
+    connection.executemany(_INSERT[name], rows)
+
+
+def finish(connection: sqlite3.Connection) -> None:
+    """Index the foreign keys, refuse a key that points nowhere, add full-text search, compact, close."""
     try:
-        connection.execute("PRAGMA journal_mode = DELETE")
-        with connection:
-            for table in iter_tables():
-                connection.execute(create_sql(table))
-                names = [column.name for column in table.fields]
-                placeholders = ", ".join("?" for _ in names)
-                connection.executemany(
-                    f"INSERT INTO {_quote(table.name)} ({', '.join(map(_quote, names))}) VALUES ({placeholders})",
-                    [tuple(row[name] for name in names) for row in rows[table.name]],
-                )
-                for fields, _resource, _references in foreign_keys(table):
-                    index = f"idx_{table.name}_{'_'.join(fields)}"
-                    connection.execute(f"CREATE INDEX {_quote(index)} ON {_quote(table.name)} "
-                                       f"({', '.join(map(_quote, fields))})")
+        for table in iter_tables():
+            for fields, _resource, _references in foreign_keys(table):
+                index = f"idx_{table.name}_{'_'.join(fields)}"
+                connection.execute(f"CREATE INDEX {_quote(index)} ON {_quote(table.name)} "
+                                   f"({', '.join(map(_quote, fields))})")
+        connection.commit()
         dangling = connection.execute("PRAGMA foreign_key_check").fetchall()
         if dangling:
-            table, rowid, parent, _ = dangling[0]
-            raise DatabaseError(f"{len(dangling)} foreign key violation(s), e.g. a row of {table} (rowid {rowid}) "
+            table_name, rowid, parent, _ = dangling[0]
+            raise DatabaseError(f"{len(dangling)} foreign key violation(s), e.g. a row of {table_name} (rowid {rowid}) "
                                 f"refers to a missing row of {parent}")
         db = sqlite_utils.Database(connection)
         for name, columns in FTS.items():
@@ -79,6 +98,19 @@ def write(path: Path, rows: dict[str, list[dict[str, Any]]]) -> None:
         connection.execute("VACUUM")
     finally:
         connection.close()
+
+
+def write(path: Path, rows: dict[str, list[dict[str, Any]]]) -> None:
+    """Write the database to ``path`` (which must not exist yet) from rows held in memory."""
+    connection = create(path)
+    try:
+        for table in iter_tables():
+            names = [column.name for column in table.fields]
+            insert(connection, table.name, [tuple(row[name] for name in names) for row in rows[table.name]])
+    except BaseException:
+        connection.close()
+        raise
+    finish(connection)
 
 
 def counts(path: Path) -> dict[str, int]:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import json
 import os
 import shutil
@@ -30,7 +29,7 @@ from armistice.findings import Finding
 from armistice.loading import LoadError, load_file
 from armistice.models import Dataset
 from armistice.records import model_findings
-from armistice.tables import Column, Table, flatten, foreign_keys, iter_tables
+from armistice.tables import Column, Table, foreign_keys, iter_tables, published_rows
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 DATABASE_NAME = "korean-armistice-telegrams.db"
@@ -92,16 +91,6 @@ def _csv_value(value: Any) -> str:
     return str(value)
 
 
-def csv_bytes(table: Table, rows: list[dict[str, Any]]) -> bytes:
-    """One resource as CSV: UTF-8, a header row, LF line ends, minimal quoting."""
-    stream = io.StringIO()
-    writer = csv.writer(stream, lineterminator="\n")
-    names = [column.name for column in table.fields]
-    writer.writerow(names)
-    writer.writerows([_csv_value(row[name]) for name in names] for row in rows)
-    return stream.getvalue().encode("utf-8")
-
-
 def _title(name: str) -> str:
     words = name.replace("_id", "").replace("_", " ").strip()
     return words[:1].upper() + words[1:]
@@ -140,12 +129,15 @@ def _licence(licence: Any) -> dict[str, Any]:
     return {key: value for key, value in licence.model_dump().items() if value is not None}
 
 
-def descriptor(dataset: Dataset, files: dict[str, bytes]) -> dict[str, Any]:
-    """``datapackage.json``: Data Package v2, every resource with bytes, sha256 and its Table Schema."""
+def descriptor(dataset: Dataset, files: dict[str, tuple[int, str]]) -> dict[str, Any]:
+    """``datapackage.json``: Data Package v2, every resource with bytes, sha256 and its Table Schema.
+
+    ``files`` gives each resource's CSV size and SHA-256.
+    """
     metadata, texts = _licence(dataset.metadata_licence), _licence(dataset.texts_licence)
     resources = []
     for table in iter_tables():
-        content = files[table.name]
+        size, sha256 = files[table.name]
         resource: dict[str, Any] = {
             "name": table.name,
             "type": "table",
@@ -155,8 +147,8 @@ def descriptor(dataset: Dataset, files: dict[str, bytes]) -> dict[str, Any]:
             "format": "csv",
             "mediatype": "text/csv",
             "encoding": "utf-8",
-            "bytes": len(content),
-            "hash": "sha256:" + hashlib.sha256(content).hexdigest(),
+            "bytes": size,
+            "hash": "sha256:" + sha256,
             "licenses": [metadata, texts] if table.texts else [metadata],
             "schema": table_schema(table),
         }
@@ -185,21 +177,63 @@ def render_descriptor(value: dict[str, Any]) -> bytes:
 # --------------------------------------------------------------------------------------------
 
 
-def build(records: Path, out: Path, dataset_path: Path | None = None) -> BuildResult:
+class _Staging:
+    """The CSV files and the database being written in the staging folder, a document at a time."""
+
+    def __init__(self, staging: Path):
+        (staging / "data").mkdir()
+        (staging / "dist").mkdir()
+        self.staging = staging
+        self.streams: dict[str, Any] = {}
+        self.writers: dict[str, Any] = {}
+        self.counts: dict[str, int] = {}
+        for table in iter_tables():
+            stream = open(staging / "data" / f"{table.name}.csv", "w", newline="", encoding="utf-8")
+            self.streams[table.name] = stream
+            self.writers[table.name] = csv.writer(stream, lineterminator="\n")
+            self.writers[table.name].writerow([column.name for column in table.fields])
+            self.counts[table.name] = 0
+        self.connection = database.create(staging / "dist" / DATABASE_NAME)
+
+    def add(self, rows: dict[str, list[tuple[Any, ...]]]) -> None:
+        """Append rows to the resources; the caller hands them over in primary-key order."""
+        for name, values in rows.items():
+            self.writers[name].writerows([_csv_value(value) for value in row] for row in values)
+            database.insert(self.connection, name, values)
+            self.counts[name] += len(values)
+
+    def close_csv(self) -> dict[str, tuple[int, str]]:
+        """Close the CSV files; the size and SHA-256 of each, for the descriptor."""
+        for stream in self.streams.values():
+            stream.close()
+        return {name: _digest(self.staging / "data" / f"{name}.csv") for name in self.streams}
+
+    def abandon(self) -> None:
+        for stream in self.streams.values():
+            stream.close()
+        self.connection.close()
+
+
+def _digest(path: Path) -> tuple[int, str]:
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as stream:
+        while block := stream.read(1 << 20):
+            digest.update(block)
+            size += len(block)
+    return size, digest.hexdigest()
+
+
+def build(records: Path, out: Path, dataset_path: Path | None = None, *, workers: int | None = None) -> BuildResult:
     """Validate ``records`` and publish the package and database into ``out``.
 
+    Documents stream through :func:`armistice.pipeline.scan` (in parallel, a document at a time)
+    straight into the staging CSV files and database, so memory does not grow with the archive.
     Raises :class:`BuildError` (with the findings) when the records are invalid or an output cannot
     be written; nothing published is changed then.
     """
-    from armistice.checks import validate
+    from armistice.pipeline import scan
 
-    collection, findings = validate([records])
-    errors = [f for f in findings if f.severity == "error"]
-    if errors:
-        raise BuildError(f"{len(errors)} error(s) in the records; nothing was built", errors)
-    dataset = load_dataset(dataset_path or find_dataset(records))
-    rows = flatten({kind: [entry.record for entry in collection.entries(kind)] for kind in collection.by_kind})
-    files = {table.name: csv_bytes(table, rows[table.name]) for table in iter_tables()}
     try:
         out.mkdir(parents=True, exist_ok=True)
         for stale in out.glob(STAGING_PREFIX + "*"):
@@ -209,22 +243,32 @@ def build(records: Path, out: Path, dataset_path: Path | None = None) -> BuildRe
         raise BuildError(f"cannot write to {out}: {error.strerror or error}") from None
     try:
         try:
-            (staging / "data").mkdir()
-            (staging / "dist").mkdir()
-            for name, content in files.items():
-                (staging / "data" / f"{name}.csv").write_bytes(content)
+            writing = _Staging(staging)
+        except OSError as error:
+            raise BuildError(f"cannot write to {out}: {error.strerror or error}") from None
+        try:
+            result = scan([records], sink=lambda _id, rows: writing.add(rows), workers=workers)
+            errors = [f for f in result.findings if f.severity == "error"]
+            if errors:
+                raise BuildError(f"{len(errors)} error(s) in the records; nothing was built", errors)
+            dataset = load_dataset(dataset_path or find_dataset(records))
+            registry = {kind: [entry.record for entry in result.registry.entries(kind)]
+                        for kind in result.registry.by_kind if kind != "document"}
+            writing.add(published_rows(registry))
+            files = writing.close_csv()
             (staging / "datapackage.json").write_bytes(render_descriptor(descriptor(dataset, files)))
-            database.write(staging / "dist" / DATABASE_NAME, rows)
+            database.finish(writing.connection)
         except OSError as error:
             raise BuildError(f"cannot write to {out}: {error.strerror or error}") from None
         except database.DatabaseError as error:
             raise BuildError(str(error)) from None
-        counts = {name: len(values) for name, values in rows.items()}
-        _check_counts(staging, counts)
+        finally:
+            writing.abandon()
+        _check_counts(staging, writing.counts)
         _publish(staging, out, set(files))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return BuildResult(out, counts, [f for f in findings if f.severity == "warning"])
+    return BuildResult(out, writing.counts, [f for f in result.findings if f.severity == "warning"])
 
 
 def _check_counts(staging: Path, counts: dict[str, int]) -> None:

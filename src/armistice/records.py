@@ -263,61 +263,90 @@ def validate_loaded(loaded: Loaded, model: type[Record]) -> tuple[Record | None,
     return None, findings
 
 
-def load_records(paths: Iterable[Path]) -> tuple[Collection, list[Finding], set[str] | None]:
-    """Load and model-validate every record under the given paths.
+@dataclass
+class Loading:
+    """What reading one file gave: the record (or None), its findings, and the ids known broken."""
 
-    Returns the collection of valid records (all records of every root touched, so references
-    resolve), the findings, and the set of shown paths to report on (None: report everything).
-    """
+    file: Path
+    entry: Entry | None
+    findings: list[Finding]
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
+
+
+def load_entry(file: Path, root: Path) -> Loading:
+    """Read, parse and model-validate one record file; never raises for a data problem."""
+    name = shown(file)
+    kind = _kind_of(file)
+    if kind is None:
+        return Loading(file, None, [Finding(name, 1, 1, "(file)", "a record belongs in a folder named for its kind: "
+                                            + ", ".join(f"{folder}/" for folder in KIND_BY_FOLDER))])
+    problem = _escapes(file, root)
+    if problem:
+        return Loading(file, None, [Finding(name, 1, 1, "(file)", problem)])
+    stem = file.name.removesuffix(SUFFIX)
+    try:
+        loaded = load_file(file, name)
+    except LoadError as error:
+        return Loading(file, None, [error.finding], [(kind.record_kind, stem)])
+    record, problems = validate_loaded(loaded, kind)
+    if record is None:
+        others = (kind, misplaced_kind(loaded.data, kind))
+        return Loading(file, None, problems, [(other.record_kind, stem) for other in others if other is not None])
+    loaded.data = None  # the record holds the values now; positions are found again from the file if needed
+    return Loading(file, Entry(record, loaded, file), problems)
+
+
+def admit(loading: Loading, collection: Collection, findings: list[Finding]) -> Entry | None:
+    """Add a loaded record to ``collection`` (or report it as a duplicate); the entry kept, if any."""
+    collection.files += 1
+    findings.extend(loading.findings)
+    for kind, stem in loading.unreadable:
+        collection.unreadable[kind].add(stem)
+    entry = loading.entry
+    if entry is None:
+        return None
+    record = entry.record
+    existing = collection.by_kind[record.record_kind].get(record.id)
+    if existing is not None:
+        # Keep the record whose file is named after its id; report the other (usually a copy).
+        if existing.file.name != f"{record.id}{SUFFIX}" and entry.file.name == f"{record.id}{SUFFIX}":
+            collection.by_kind[record.record_kind][record.id] = entry
+            entry, existing = existing, entry
+        line, column = entry.loaded.position(("id",))
+        findings.append(Finding(entry.loaded.path, line, column, "id", f"duplicate id {record.id!r}: also "
+                                f"used by {existing.loaded.path}"))
+        return None
+    collection.by_kind[record.record_kind][record.id] = entry
+    return entry
+
+
+def plan(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path]], list[Finding], set[str] | None, Path | None]:
+    """Every ``(file, root)`` to load, in order, the layout findings, the paths to report on (None:
+    everything) and the single records root, if there is one."""
     paths = list(paths)
     roots, targets, findings = discover(paths)
     report: set[str] | None = None
     if any(not _is_root(p) for p in paths):
         report = {shown(file) for file, _ in targets}
-    collection = Collection(root=roots[0] if len(roots) == 1 else None)
     files: list[tuple[Path, Path]] = []
     for root in roots:
         if _is_root(root):
             files.extend((file, root) for file in _root_files(root, []))
     listed = set(files)
     files.extend(target for target in targets if target not in listed)
-    for file, root in files:
-        collection.files += 1
-        name = shown(file)
-        kind = _kind_of(file)
-        if kind is None:
-            findings.append(Finding(name, 1, 1, "(file)", "a record belongs in a folder named for its kind: "
-                                    + ", ".join(f"{folder}/" for folder in KIND_BY_FOLDER)))
-            continue
-        problem = _escapes(file, root)
-        if problem:
-            findings.append(Finding(name, 1, 1, "(file)", problem))
-            continue
-        try:
-            loaded = load_file(file, name)
-        except LoadError as error:
-            findings.append(error.finding)
-            collection.unreadable[kind.record_kind].add(file.name.removesuffix(SUFFIX))
-            continue
-        record, problems = validate_loaded(loaded, kind)
-        findings.extend(problems)
-        if record is None:
-            for other in (kind, misplaced_kind(loaded.data, kind)):
-                if other is not None:
-                    collection.unreadable[other.record_kind].add(file.name.removesuffix(SUFFIX))
-            continue
-        entry = Entry(record, loaded, file)
-        existing = collection.by_kind[kind.record_kind].get(record.id)
-        if existing is not None:
-            # Keep the record whose file is named after its id; report the other (usually a copy).
-            if existing.file.name != f"{record.id}{SUFFIX}" and file.name == f"{record.id}{SUFFIX}":
-                collection.by_kind[kind.record_kind][record.id] = entry
-                entry, existing = existing, entry
-            line, column = entry.loaded.position(("id",))
-            findings.append(Finding(entry.loaded.path, line, column, "id", f"duplicate id {record.id!r}: also "
-                                    f"used by {existing.loaded.path}"))
-            continue
-        collection.by_kind[kind.record_kind][record.id] = entry
+    return files, findings, report, roots[0] if len(roots) == 1 else None
+
+
+def load_records(paths: Iterable[Path]) -> tuple[Collection, list[Finding], set[str] | None]:
+    """Load and model-validate every record under the given paths.
+
+    Returns the collection of valid records (all records of every root touched, so references
+    resolve), the findings, and the set of shown paths to report on (None: report everything).
+    """
+    files, findings, report, root = plan(paths)
+    collection = Collection(root=root)
+    for file, file_root in files:
+        admit(load_entry(file, file_root), collection, findings)
     if report is not None:
         findings = [f for f in findings if f.path in report]
     return collection, findings, report

@@ -464,6 +464,11 @@ def flatten(records: dict[str, list[Record]]) -> dict[str, list[dict[str, Any]]]
     return rows
 
 
+def published_rows(records: dict[str, list[Record]]) -> dict[str, list[tuple[Any, ...]]]:
+    """Like :func:`flatten`, each row a tuple in the order of the published fields (compact to send)."""
+    return {name: [tuple(row.values()) for row in rows] for name, rows in flatten(records).items() if rows}
+
+
 def _sortable(value: Any) -> tuple[int, Any]:
     return (0, value) if isinstance(value, int) else (1, str(value))
 
