@@ -1,7 +1,9 @@
 """One real browser: Debian's Chromium, headless, searches the documents page as a reader would.
 
 `make test` installs Chromium (Debian's package) before running the suite; Playwright only drives
-it and never downloads a browser of its own. The screenshot is kept in test-artifacts/.
+it and never downloads a browser of its own. The screenshots are kept in test-artifacts/; the one of
+the documents page that README.md shows is docs/datasette-documents.png, rewritten only when the test
+runs with UPDATE_SCREENSHOTS=1 (pixels vary between machines, so it is checked, not compared).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import os
 import re
 import shutil
 import socket
+import struct
 import subprocess
 import time
 import urllib.request
@@ -23,6 +26,7 @@ from conftest import REPO, VALID
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = REPO / "test-artifacts"
+README_SCREENSHOT = REPO / "docs" / "datasette-documents.png"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"]
 
@@ -79,6 +83,11 @@ def test_a_reader_searches_the_documents_page_and_sees_the_matching_documents(si
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     page.goto(f"{site}/{serve.DATABASE}/documents")
     assert page.locator("h1").first.inner_text() == "Documents"
+    page.screenshot(path=str(ARTIFACTS / README_SCREENSHOT.name), full_page=False)
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        README_SCREENSHOT.parent.mkdir(exist_ok=True)
+        shutil.copyfile(ARTIFACTS / README_SCREENSHOT.name, README_SCREENSHOT)
+    assert_png(README_SCREENSHOT, width=1280)
     page.fill('input[name="_search"]', "38th parallel")
     page.press('input[name="_search"]', "Enter")
     page.wait_for_url("**_search=38th+parallel**")
@@ -90,6 +99,16 @@ def test_a_reader_searches_the_documents_page_and_sees_the_matching_documents(si
     page.wait_for_selector("article.document-view")
     assert "LI KENONG 12.8.51 4:00" in page.locator("section.messages").inner_text()
     page.screenshot(path=str(ARTIFACTS / "document-page.png"), full_page=False)
+
+
+def assert_png(path: Path, width: int) -> None:
+    """A real PNG of the viewport's width, of a plausible height and size (not compared pixel by pixel)."""
+    assert path.is_file(), f"{path} is missing: run the browser test with UPDATE_SCREENSHOTS=1"
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR", f"{path} is not a PNG"
+    shown_width, height = struct.unpack(">II", data[16:24])
+    assert shown_width == width and 600 <= height <= 1200, (shown_width, height)
+    assert 20_000 <= len(data) <= 2_000_000, len(data)
 
 
 HOSTILE = '<script>window.pwned = true</script> <img src="x" onerror="window.pwned = true"> <b>not bold</b>'

@@ -77,7 +77,8 @@ def test_validation_never_writes_a_file(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 def test_every_command_has_a_purpose_and_an_example() -> None:
-    assert run_cli("--help").exit_code == 0
+    top = run_cli("--help")
+    assert top.exit_code == 0 and (main.help or "").strip() and "Example:" in top.output
     for name, command in main.commands.items():
         run = run_cli(name, "--help")
         assert run.exit_code == 0

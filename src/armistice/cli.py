@@ -41,20 +41,21 @@ def validate(paths: tuple[Path, ...], output: str) -> None:
     Example:
       armistice validate records/documents/1951-08-13-ciphered-telegram-22834.yaml
     """
-    from armistice.checks import validate as run
     from armistice.findings import summary, to_json
+    from armistice.pipeline import scan
     from armistice.records import UsageError
 
     try:
-        collection, findings = run(list(paths) or [DEFAULT_RECORDS])
+        result = scan(list(paths) or [DEFAULT_RECORDS])
     except UsageError as error:
         raise click.UsageError(str(error)) from None
+    findings = result.findings
     if output == "json":
-        click.echo(to_json(findings, collection.files))
+        click.echo(to_json(findings, result.files))
     else:
         for finding in findings:
             click.echo(str(finding))
-        click.echo(summary(findings, collection.files), err=True)  # stdout holds only the findings
+        click.echo(summary(findings, result.files), err=True)  # stdout holds only the findings
     sys.exit(1 if any(f.severity == "error" for f in findings) else 0)
 
 
@@ -241,6 +242,40 @@ def release(version: str, day: str | None) -> None:
     click.echo(f"  {result.sums_path}  (check with: cd {result.sums_path.parent} && sha256sum -c SHA256SUMS)")
     click.echo("Now commit and tag:")
     click.echo(f"  git commit -am 'Release {result.version}' && git tag -a v{result.version} -m 'Release {result.version}'")
+
+
+RECORD_KINDS = ["document", "person", "place", "topic", "event", "tombstone"]  # models.KIND_BY_NAME (a test checks)
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(RECORD_KINDS), metavar="KIND")
+@click.argument("record_id", metavar="ID")
+@click.option("--records", "records", type=click.Path(path_type=Path), default=DEFAULT_RECORDS, show_default=True,
+              help="The records root to write into.")
+def new(kind: str, record_id: str, records: Path) -> None:
+    """Write a skeleton of a new KIND record named ID, for a curator to fill in.
+
+    KIND is document, person, place, topic, event or tombstone; the file is records/<kind folder>/ID.yaml.
+    Every field is there, commented with whether it is required, its type and its description; the
+    file fails `armistice validate` until the required fields are filled in. Refused (exit 1, nothing
+    written) when ID is not a valid id, its file exists, or a tombstone withdrew it.
+
+    \b
+    Example:
+      armistice new person matthew-ridgway   # writes records/people/matthew-ridgway.yaml
+    """
+    from armistice.records import shown
+    from armistice.skeleton import NewError, create, is_records_root, required_fields
+
+    if not is_records_root(records):
+        raise click.UsageError(f"{records}: not a records folder (no documents/, people/ ... inside it)")
+    try:
+        path = create(records, kind, record_id)
+    except NewError as error:
+        click.echo(f"new: {error}", err=True)
+        sys.exit(1)
+    click.echo(f"wrote {shown(path)}: fill in {', '.join(required_fields(kind))}, "
+               f"then run: armistice validate {shown(path)}")
 
 
 if __name__ == "__main__":  # pragma: no cover

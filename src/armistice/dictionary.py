@@ -33,8 +33,10 @@ Every file starts with a line that lets an editor check it against its JSON Sche
 {comment}
 ```
 
+Start a record with `armistice new KIND ID` (for example `armistice new person <id>`): it writes the
+file with every field of its kind, each commented with whether it is required, its type and its meaning.
 Check your work with `armistice validate` (all records) or `armistice validate FILE`; every problem
-is reported as `path:line:col: field: message`.
+is reported as `path:line:col: field: message`. CONTRIBUTING.md has the rules and the workflow.
 
 Conventions:
 - Quote dates and numbers that are text: `date: "1951-08-13"`, `number: "22834"`. Values are never
@@ -74,13 +76,18 @@ def _type_name(annotation: Any) -> str:
     return f"{name} or nothing" if optional and not name.endswith("or nothing") else name
 
 
-def _row(name: str, info: FieldInfo) -> str:
+def field_type(info: FieldInfo) -> str:
+    """A field's type in words, as the data dictionary shows it (vocabularies and parts as links)."""
     annotation = info.annotation
     if info.metadata:
         annotation = typing.Annotated[(annotation, *info.metadata)]
+    return _type_name(annotation)
+
+
+def _row(name: str, info: FieldInfo) -> str:
     required = "yes" if info.is_required() else "no"
     description = (info.description or "").replace("|", "\\|").replace("\n", " ")
-    return f"| `{name}` | {_type_name(annotation)} | {required} | {description} |"
+    return f"| `{name}` | {field_type(info)} | {required} | {description} |"
 
 
 def _table(model: type[BaseModel]) -> list[str]:

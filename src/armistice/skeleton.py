@@ -1,0 +1,235 @@
+"""Record skeletons for curators: ``armistice new KIND ID``.
+
+A skeleton is the YAML file of a new record with every field of its kind present, each preceded by a
+comment saying whether it is required, its type and its description (from the models, like the data
+dictionary). It is meant to be filled in, never to pass as it stands:
+
+- required fields are left empty (``title:``) or as an empty list (``recipients: []``), so
+  ``armistice validate`` reports each of them, located, until it is filled in;
+- optional fields are left empty or as ``[]``, which is valid; an optional field with a default
+  value that is not empty (``identification``) is shown commented out with that default;
+- a required part (a nested mapping such as a document's ``source``) is written out field by field
+  under the same rules; an optional part, and the items of a list of parts, are shown as commented
+  lines to uncomment, one level deep (deeper parts are named with their fields).
+
+So once the required fields are filled in with valid values, the record validates. The same kind and
+id always give the same bytes.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+import types
+import typing
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
+from armistice.dictionary import field_type
+from armistice.models import KIND_BY_NAME, SLUG_PATTERN, Record, Vocabulary
+from armistice.schemas import schema_comment
+
+SUFFIX = ".yaml"
+WIDTH = 100
+
+
+class NewError(Exception):
+    """The skeleton was refused (exit status 1); nothing was written."""
+
+
+# --------------------------------------------------------------------------------------------
+# Describing a field
+# --------------------------------------------------------------------------------------------
+
+
+def _base(annotation: Any) -> tuple[Any, bool]:
+    """The type inside Annotated and Optional, and whether it is a list (then: of what)."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
+        elif origin is list:
+            item, _ = _base(typing.get_args(annotation)[0])
+            return item, True
+        else:
+            return annotation, False
+
+
+def _is_model(value: Any) -> bool:
+    return isinstance(value, type) and issubclass(value, BaseModel)
+
+
+def _is_vocabulary(value: Any) -> bool:
+    return isinstance(value, type) and issubclass(value, Vocabulary)
+
+
+def _min_items(info: FieldInfo) -> int:
+    return max((getattr(m, "min_length", 0) or 0 for m in info.metadata), default=0)
+
+
+def _type(info: FieldInfo) -> str:
+    """The type in words: the data dictionary's, without its links, vocabularies spelled out."""
+    base, many = _base(info.annotation)
+    if _is_vocabulary(base) and not many:
+        words = "one of " + " | ".join(member.value for member in base)
+    else:
+        words = re.sub(r"\[(\w+)\]\(#\w+\)", r"\1", field_type(info)).removesuffix(" or nothing")
+    if _is_model(base):
+        words += " (" + ", ".join(base.model_fields) + ")"
+    if many and _min_items(info):
+        words += ", at least one"
+    return words
+
+
+def _default(info: FieldInfo) -> Any:
+    """The default worth showing: one that is neither empty nor nothing."""
+    if info.is_required() or info.default in (None, [], ""):
+        return None
+    return info.default.value if isinstance(info.default, Vocabulary) else info.default
+
+
+def describe(info: FieldInfo) -> str:
+    """``required, <type>: <description>``, as the comment above a field says it."""
+    status = "required" if info.is_required() else "optional"
+    default = _default(info)
+    shown = f" (default {default})" if default is not None else ""
+    return f"{status}, {_type(info)}{shown}: " + " ".join((info.description or "").split())
+
+
+def _comment(text: str, indent: str) -> list[str]:
+    return textwrap.wrap(text, WIDTH - len(indent) - 2, initial_indent=f"{indent}# ", subsequent_indent=f"{indent}#   ",
+                         break_long_words=False, break_on_hyphens=False)
+
+
+# --------------------------------------------------------------------------------------------
+# Writing the skeleton
+# --------------------------------------------------------------------------------------------
+
+
+def _commented_fields(model: type[BaseModel], indent: str, first: str = "") -> list[str]:
+    """A part's fields as commented lines to uncomment: ``# key:  # required, ...`` (one level)."""
+    width = max(len(name) for name in model.model_fields) + 2
+    lines = []
+    for index, (name, info) in enumerate(model.model_fields.items()):
+        lead = first if index == 0 else " " * len(first)
+        key = f"{name}:".ljust(width)
+        lines.append(f"{indent}# {lead}{key}# {describe(info)}")
+    return lines
+
+
+def _fields(model: type[BaseModel], indent: str, record_id: str | None = None) -> list[str]:
+    """Every field of ``model`` as YAML lines at ``indent``, each after its comment."""
+    lines: list[str] = []
+    for name, info in model.model_fields.items():
+        base, many = _base(info.annotation)
+        lines += _comment(describe(info), indent)
+        if name == "id" and record_id is not None:
+            lines.append(f"{indent}{name}: {record_id}")
+        elif many:
+            lines.append(f"{indent}{name}: []")
+            if _is_model(base):
+                lines += _commented_fields(base, indent + "  ", "- ")
+        elif _is_model(base) and info.is_required():
+            lines.append(f"{indent}{name}:")
+            lines += _fields(base, indent + "  ")
+        elif _is_model(base):
+            lines.append(f"{indent}{name}:")
+            lines += _commented_fields(base, indent + "  ")
+        elif _default(info) is not None:
+            lines.append(f"{indent}# {name}: {_default(info)}")
+        else:
+            lines.append(f"{indent}{name}:")
+    return lines
+
+
+def header(model: type[Record], record_id: str) -> list[str]:
+    path = f"records/{model.folder}/{record_id}{SUFFIX}"
+    return [
+        schema_comment(model),
+        f"# A new {model.record_kind} record, written by `armistice new {model.record_kind} {record_id}`.",
+        "# It does not validate until every field marked 'required' is filled in from the source.",
+        "# Fill in an 'optional' field when the source gives it; otherwise leave it empty or delete it.",
+        "# A list shown as [] takes items shaped like the commented lines under it: replace [] by them.",
+        "# Text on several lines: write 'text: |' and indent the lines under it by two spaces.",
+        "# Every field and vocabulary is described in records/README.md. When done, delete these comments",
+        f"# and run: armistice validate {path}",
+    ]
+
+
+def render(kind: str, record_id: str) -> str:
+    """The skeleton of a record of ``kind`` (``document``, ``person`` ...) with id ``record_id``."""
+    model = KIND_BY_NAME[kind]
+    return "\n".join(header(model, record_id) + _fields(model, "", record_id)) + "\n"
+
+
+# --------------------------------------------------------------------------------------------
+# Refusals and the file
+# --------------------------------------------------------------------------------------------
+
+
+def withdrawn(root: Path, kind: str, record_id: str) -> str | None:
+    """Where a tombstone withdraws ``record_id`` of ``kind``, with its version and replacement, if one does."""
+    from armistice.loading import LoadError, load_file
+
+    folder = root / KIND_BY_NAME["tombstone"].folder
+    for path in sorted(folder.glob(f"*{SUFFIX}")) if folder.is_dir() else []:
+        try:
+            data = load_file(path, str(path)).data
+        except LoadError:
+            data = None
+        if not isinstance(data, dict):
+            if path.stem == record_id:
+                return f"{path} (unreadable: fix it first)"
+            continue
+        if record_id in (data.get("id"), path.stem) and data.get("kind") in (kind, None):
+            instead = f"; use {data['replaced_by']!r} instead" if data.get("replaced_by") else ""
+            return f"{path}, withdrawn in version {data.get('withdrawn_in')}{instead}"
+    return None
+
+
+def is_records_root(path: Path) -> bool:
+    """A folder holding at least one kind folder (documents/, people/ ...)."""
+    return path.is_dir() and any((path / model.folder).is_dir() for model in KIND_BY_NAME.values())
+
+
+def create(root: Path, kind: str, record_id: str) -> Path:
+    """Write the skeleton into ``root``; raise NewError (writing nothing) for a bad, taken or withdrawn id."""
+    model = KIND_BY_NAME[kind]
+    if not re.match(SLUG_PATTERN, record_id):
+        raise NewError(f"invalid id {record_id!r}: use lowercase letters, digits and single hyphens, "
+                       "e.g. '1951-08-13-ciphered-telegram-22834' or 'li-kenong'")
+    path = root / model.folder / f"{record_id}{SUFFIX}"
+    if path.exists() or path.is_symlink():
+        raise NewError(f"{path} already exists; nothing written")
+    if kind != "tombstone":
+        stone = withdrawn(root, kind, record_id)
+        if stone:
+            raise NewError(f"the {kind} id {record_id!r} was withdrawn ({stone}); ids are never reused, "
+                           "so choose another; nothing written")
+    path.parent.mkdir(exist_ok=True)
+    with open(path, "x", encoding="utf-8", newline="\n") as stream:
+        stream.write(render(kind, record_id))
+    return path
+
+
+def required_fields(kind: str) -> list[str]:
+    """The dotted names of the fields a curator must fill in (the id is filled in already)."""
+    out: list[str] = []
+
+    def walk(model: type[BaseModel], prefix: str) -> None:
+        for name, info in model.model_fields.items():
+            base, many = _base(info.annotation)
+            if not info.is_required() or (not prefix and name == "id"):
+                continue
+            if _is_model(base) and not many:
+                walk(base, f"{prefix}{name}.")
+            else:
+                out.append(prefix + name)
+
+    walk(KIND_BY_NAME[kind], "")
+    return out
