@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: serve test validate build fmt generate lock clean browser
+.PHONY: serve test validate build fmt generate lock clean browser bench
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ browser:
 	  if [ "$$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi; \
 	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium >/dev/null; }
 
+# Not part of `make test`: times validate and build at 1,000, 10,000 and 100,000 synthetic documents
+# (about 40 minutes, several GB under .bench/); prints the table BENCHMARKS.md shows.
+bench: $(STAMP)
+	$(BIN)/python scripts/bench.py
+
 validate: $(STAMP)
 	$(BIN)/armistice validate
 
@@ -62,4 +67,4 @@ lock: $(STAMP)
 	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.lock requirements.in
 
 clean:
-	rm -rf $(VENV) $(TOOLS) tools/node_modules .pytest_cache .hypothesis
+	rm -rf $(VENV) $(TOOLS) tools/node_modules .pytest_cache .hypothesis .bench

@@ -31,6 +31,25 @@ WORDS = ("the delegation conference agenda proposal enemy representatives meetin
          "telegram question position statement military political issue front principle agreement side "
          "discussion situation incident aircraft violation investigation liaison officers reply protest "
          "measures instructions draft text point").split()
+
+def _vocabulary(size: int = 4000) -> tuple[list[str], list[float]]:
+    """The common words first, then invented ones; Zipf weights (the k-th word is 1/k as frequent)."""
+    rng = random.Random(38)
+    words = list(WORDS)
+    seen = set(words)
+    while len(words) < size:
+        word = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3)))
+        if word not in seen:
+            seen.add(word)
+            words.append(word)
+    cumulative, total = [], 0.0
+    for rank in range(1, size + 1):
+        total += 1 / rank
+        cumulative.append(total)
+    return words, cumulative
+
+
+VOCABULARY, _CUMULATIVE = _vocabulary()
 KINDS = ["ciphered-telegram", "cable"]
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December"]
@@ -85,7 +104,7 @@ def registry(rng: random.Random, count: int) -> tuple[list[dict], list[dict], li
 
 
 def _sentence(rng: random.Random, names: list[str]) -> str:
-    words = rng.sample(WORDS, rng.randint(8, 16))
+    words = rng.choices(VOCABULARY, cum_weights=_CUMULATIVE, k=rng.randint(8, 16))
     if names and rng.random() < 0.3:
         words.insert(rng.randrange(len(words)), rng.choice(names))
     return " ".join(words).capitalize() + "."

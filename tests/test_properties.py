@@ -4,6 +4,8 @@
    from the published CSV unchanged.
 2. Any random mutation of a valid record file is either still valid or rejected with located
    findings, never a crash, and validation changes no file.
+3. The fast paths taken for speed give exactly what the plain ones give: the CSV formatter and
+   csv.writer, the name index and a search of every name.
 """
 
 from __future__ import annotations
@@ -187,3 +189,35 @@ def test_mutated_records_are_valid_or_rejected_with_located_findings(relative: s
         if run.exit_code == 1:
             assert any(": warning: " not in line for line in run.lines)
         assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before
+
+
+CELL = st.one_of(st.none(), st.integers(-10**6, 10**6), st.text(alphabet=st.sampled_from(list('ab ,"\n\t\'\\;°№éß\x00')), max_size=8))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.lists(CELL, min_size=2, max_size=5), max_size=6))
+def test_the_csv_formatter_writes_what_csv_writer_writes(rows: list[list[object]]) -> None:
+    import io
+
+    expected = io.StringIO()
+    csv.writer(expected, lineterminator="\n").writerows([pkg._csv_value(value) for value in row] for row in rows)
+    assert pkg.csv_text(rows) == expected.getvalue()
+
+
+def test_a_carriage_return_in_a_cell_is_quoted_and_reads_back() -> None:
+    text = pkg.csv_text([["a\rb", "c"]])
+    assert text == '"a\rb",c\n'
+    assert list(csv.reader(text.splitlines(keepends=True))) == [["a\rb", "c"]]
+
+
+ODD_CASES = list("abkKsSiI ſßẞİı\u212a.-'°№ΣσςµμιΙ\u0345éÉ")
+NAME_TEXT = st.text(alphabet=st.sampled_from(ODD_CASES), max_size=40)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(ODD_CASES), min_size=1, max_size=6), min_size=1, max_size=6),
+       NAME_TEXT)
+def test_the_name_index_finds_exactly_the_names_a_search_finds(names: list[str], text: str) -> None:
+    from armistice.checks import NameIndex, occurs
+
+    assert NameIndex(names).present(text) == {name for name in names if occurs(name, text)}

@@ -40,3 +40,21 @@ def test_warnings_alone_do_not_fail(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     run = run_cli("validate", "records")
     assert run.exit_code == 0
     assert "0 errors, 1 warning in 9 files" in run.output
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_the_parallel_pipeline_reports_what_the_in_memory_path_reports(case: Path, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """`armistice validate` streams documents through worker processes; on every fixture, forced to
+    use two workers, it reports exactly what the in-memory validator reports."""
+    from armistice import pipeline
+    from armistice.checks import validate
+
+    overlay(case, tmp_path)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(pipeline, "SERIAL_BELOW", 0)
+    monkeypatch.setattr(pipeline, "CHUNK", 1)
+    _, expected = validate([Path("records")])
+    result = pipeline.scan([Path("records")], workers=2)
+    assert result.findings == expected
+    assert result.files == validate([Path("records")])[0].files

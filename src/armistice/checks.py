@@ -306,44 +306,98 @@ def claimed_places(doc: Document) -> Iterator[tuple[FieldPath, str]]:
 _TOKEN = re.compile(r"\w+")
 
 
+@lru_cache(maxsize=None)
+def _caseless(char: str) -> bool:
+    return char.lower() == char == char.upper()
+
+
+def _plain(text: str) -> bool:
+    """True when every letter with a case is ASCII: then ``re.IGNORECASE`` equates exactly the
+    characters ``str.lower`` equates (it also equates 'ı' and 'i', 'ſ' and 's', the Kelvin sign and
+    'k', which only a text with such letters can contain)."""
+    return text.isascii() or all(_caseless(char) for char in set(text) if char > "\x7f")
+
+
+class _Keys(dict):
+    """``str.translate`` table for texts that are not plain: a key in which every pair of characters
+    ``re.IGNORECASE`` equates is equal. ASCII letters are lowercased, but 'i', 's', 'k' and every
+    non-ASCII letter with a case become 'x' (coarse, but never splits an equated pair); a character
+    that has a case but is not a word character (a combining mark) makes the key unusable (None)."""
+
+    def __missing__(self, code: int) -> Any:
+        char = chr(code)
+        if _caseless(char):
+            key: Any = char
+        elif not char.isalnum():
+            raise LookupError(char)
+        elif char.isascii() and char.lower() not in "isk":
+            key = char.lower()
+        else:
+            key = "x"
+        self[code] = key
+        return key
+
+
+_KEYS = _Keys()
+
+
+def _key(text: str) -> str | None:
+    try:
+        return text.translate(_KEYS)
+    except LookupError:
+        return None
+
+
 class NameIndex:
     """Which recorded names occur in a text, without trying every name of the registry on it.
 
     Trying each of P names on each of D documents costs D x P regex searches: minutes at archive
-    scale. A name can only occur (whole-word, case-insensitive) if its first word is one of the
-    text's words, so the text's words pick the few candidates, and :func:`occurs` decides for those:
-    the result is exactly the names for which :func:`occurs` holds. Words are compared casefolded,
-    which equates at least what ``re.IGNORECASE`` does ('ſ' and 's', 'K' and the Kelvin sign).
+    scale. A name can only occur (whole-word, case-insensitive) if its first word, compared by a key
+    that keeps apart nothing ``re.IGNORECASE`` equates, is one of the text's words; those words pick
+    the few candidates, and the pattern of :func:`occurs`, tried only where the name's key starts in
+    the text's key, decides. The result is exactly the names for which :func:`occurs` holds (a
+    property-based test compares them). Plain texts (every cased letter ASCII, the usual case) are
+    keyed by ``str.lower``; others by :class:`_Keys`; what neither can key is searched in full.
     """
 
     def __init__(self, names: Iterable[str]):
-        self.by_word: dict[str, list[str]] = {}
-        self.always: list[str] = []
-        for name in sorted(set(names)):
-            words = _TOKEN.findall(name.casefold())
-            if words:
-                self.by_word.setdefault(words[0], []).append(name)
-            else:
-                self.always.append(name)  # no word character at all: try it on every text
+        self.by_word: dict[str, list[str]] = {}  # for plain texts: by the lowercased first word
+        self.by_key: dict[str, list[str]] = {}  # for other texts: by the keyed first word
+        self.always: list[str] = []  # searched in every text
+        self.names = sorted(set(names))
+        for name in self.names:
+            words = _TOKEN.findall(name.lower()) if _plain(name) else []
+            keyed = _key(name)
+            key_words = _TOKEN.findall(keyed) if keyed is not None else []
+            if not words or not key_words:
+                self.always.append(name)  # no word character, or letters only a full search can compare
+                continue
+            self.by_word.setdefault(words[0], []).append(name)
+            self.by_key.setdefault(key_words[0], []).append(name)
 
-    def present(self, text: str, folded: str | None = None, words: set[str] | None = None) -> set[str]:
-        """The names that occur in ``text`` (``folded``, ``words``: its casefolded form and words)."""
-        folded = text.casefold() if folded is None else folded
-        candidates = list(self.always)
-        for word in words if words is not None else set(_TOKEN.findall(folded)):
-            candidates.extend(self.by_word.get(word, ()))
-        return {name for name in candidates if _occurs_folded(name, text, folded)}
+    def present(self, text: str) -> set[str]:
+        """The names that occur in ``text``."""
+        plain, folded, words = _analyse(text)
+        if folded is None:
+            return {name for name in self.names if occurs(name, text)}
+        table, fold = (self.by_word, str.lower) if plain else (self.by_key, _key)
+        found = {name for name in self.always if occurs(name, text)}
+        for word in table.keys() & words:
+            found.update(name for name in table[word] if _occurs_at(name, text, folded, fold(name)))
+        return found
 
 
-def _occurs_folded(name: str, text: str, folded: str) -> bool:
-    """:func:`occurs`, trying the pattern only where the casefolded name starts in the casefolded text.
+@lru_cache(maxsize=4)
+def _analyse(text: str) -> tuple[bool, str | None, set[str]]:
+    """Whether the text is plain, its key, and the words of its key (kept for the next index asking)."""
+    plain = _plain(text)
+    folded = text.lower() if plain else _key(text)
+    return plain, folded, set(_TOKEN.findall(folded)) if folded is not None else set()
 
-    Exact when casefolding keeps every character one character long (then positions agree, and
-    a case-insensitive match is always a match of the casefolded forms); otherwise the plain search.
-    """
-    key = name.casefold()
-    if len(folded) != len(text) or len(key) != len(name):
-        return occurs(name, text)
+
+def _occurs_at(name: str, text: str, folded: str, key: str) -> bool:
+    """:func:`occurs`, trying the pattern only where the name's key starts in the text's key (both
+    keep every character one character long, so positions agree)."""
     pattern = _pattern(name)
     start = folded.find(key)
     while start != -1:
@@ -363,14 +417,12 @@ def check_grounding(entry: Entry, context: Context) -> Iterator[Finding]:
         return
     doc = entry.record
     corpus = document_corpus(doc)
-    folded = corpus.casefold()
-    words = set(_TOKEN.findall(folded))
     claims: dict[str, list[tuple[FieldPath, str]]] = {"person": [], "place": []}
     for path, kind, value in references(doc):
         if kind in claims:
             claims[kind].append((path, value))
     for kind in ("person", "place"):
-        present = context.index[kind].present(corpus, folded, words)
+        present = context.index[kind].present(corpus)
         context.named[kind] |= present
         linked: set[str] = set()
         for path, value in claims[kind]:

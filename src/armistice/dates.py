@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from functools import lru_cache
 from datetime import datetime, timedelta
 
 _YEAR = "[0-9]{4}"
@@ -75,8 +76,13 @@ def precision(value: str) -> str:
     return PRECISIONS[{4: 0, 7: 1, 10: 2, 16: 3}[len(value)]]
 
 
+@lru_cache(maxsize=65536)
 def bounds(value: str) -> tuple[datetime, datetime]:
-    """The first and last minute the value can denote, as naive local datetimes."""
+    """The first and last minute the value can denote, as naive local datetimes.
+
+    Cached: an archive repeats the same dates many times, and the chronology rules and every
+    date column ask for them again and again.
+    """
     match = _SHAPE.match(value)
     if match is None or date_problem(value):
         raise ValueError(f"not a partial date: {value!r}")
@@ -94,11 +100,13 @@ def bounds(value: str) -> tuple[datetime, datetime]:
     return moment, moment
 
 
+@lru_cache(maxsize=65536)
 def first_day(value: str) -> str:
     """``date_min`` as published: the first calendar day the value covers (``1951-08`` -> ``1951-08-01``)."""
     return bounds(value)[0].date().isoformat()
 
 
+@lru_cache(maxsize=65536)
 def last_day(value: str) -> str:
     """``date_max`` as published: the last calendar day the value covers (``1951-08`` -> ``1951-08-31``)."""
     return bounds(value)[1].date().isoformat()

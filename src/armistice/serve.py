@@ -201,6 +201,8 @@ def datasette_command(repository: Path, database: Path, host: str, port: int) ->
         "--host", host, "--port", str(port),
         "--setting", "sql_time_limit_ms", str(SQL_TIME_LIMIT_MS),
         "--setting", "default_page_size", "50",
+        # Suggesting facets runs a query per column on every table page: seconds at archive scale.
+        "--setting", "suggest_facets", "off",
     ]
 
 

@@ -379,6 +379,11 @@ TABLES: list[Table] = [
 
 
 
+_FIRST: dict[str, Table] = {}
+for _table in TABLES:
+    _FIRST.setdefault(_table.name, _table)
+
+
 def resources() -> list[str]:
     """Published resource names, in order, each once."""
     return list(dict.fromkeys(table.name for table in TABLES))
@@ -386,7 +391,7 @@ def resources() -> list[str]:
 
 def table_by_name(name: str) -> Table:
     """The first declaration of a resource (the one carrying its title and keys)."""
-    return next(table for table in TABLES if table.name == name)
+    return _FIRST[name]
 
 
 # --------------------------------------------------------------------------------------------
@@ -459,8 +464,10 @@ def flatten(records: dict[str, list[Record]]) -> dict[str, list[dict[str, Any]]]
     _derive_involvement(records.get("document", []), rows)
     for name in rows:
         table = table_by_name(name)
-        rows[name] = [{column.name: row.get(column.name) for column in _published_fields(name)} for row in rows[name]]
-        rows[name].sort(key=lambda row: tuple(_sortable(row[k]) for k in table.primary_key))
+        names = [column.name for column in _published_fields(name)]
+        rows[name] = [{column: row.get(column) for column in names} for row in rows[name]]
+        if len(rows[name]) > 1:
+            rows[name].sort(key=lambda row: tuple(_sortable(row[k]) for k in table.primary_key))
     return rows
 
 

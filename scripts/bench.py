@@ -1,0 +1,279 @@
+"""Benchmark validation, build and search at archive scale; print the table BENCHMARKS.md shows.
+
+    python scripts/bench.py                       # N = 1,000, 10,000 and 100,000 (what `make bench` runs)
+    python scripts/bench.py --sizes 20 --runs 1   # a quick look (the test suite runs this)
+
+For each N, synthetic records (scripts/synth.py, seeded) are written once into --work and reused.
+Every measurement is a whole process, started the way a user starts it, timed on the wall clock
+(median of --runs), with its peak memory: the resident set summed over the process and its
+children (the validator's workers), sampled every 50 ms. Beside ours, in the same run:
+
+- the floor: parsing the same files with PyYAML's C loader and nothing else;
+- check-jsonschema validating the same YAML files against schema/ (one process per kind, in
+  batches that fit a command line; their times are added up);
+- ``frictionless validate`` of the package our build wrote.
+
+Then Datasette serves the built database and full-text searches are timed through HTTP, and the
+targets of the performance issue are checked against what was measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+sys.path.insert(0, str(REPO / "scripts"))
+
+import synth  # noqa: E402  (a sibling script)
+
+FLOOR = """
+import sys, pathlib, yaml
+for path in sorted(pathlib.Path(sys.argv[1]).rglob("*.yaml")):
+    with open(path, "rb") as stream:
+        yaml.load(stream, Loader=yaml.CSafeLoader)
+"""
+KINDS = {"documents": "document", "people": "person", "places": "place", "topics": "topic", "events": "event"}
+BATCH = 2000  # files per check-jsonschema process: a command line holds this many paths
+
+
+@dataclass
+class Measure:
+    """Wall seconds (median) and peak memory (MiB, the largest seen) of repeated runs of a command."""
+
+    seconds: float
+    peak_mib: float
+    runs: list[float] = field(default_factory=list)
+
+
+def _tree_rss(root: int) -> int:
+    """Resident memory (KiB) of a process and all its descendants, from /proc (children lists)."""
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        try:
+            with open(f"/proc/{pid}/status") as stream:
+                total += next((int(line.split()[1]) for line in stream if line.startswith("VmRSS:")), 0)
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children") as stream:
+                    stack.extend(int(child) for child in stream.read().split())
+        except (OSError, ValueError):
+            continue  # the process ended meanwhile
+    return total
+
+
+def run_once(command: list[str], cwd: Path = REPO) -> tuple[float, float]:
+    """Run a command to completion: (wall seconds, peak MiB of its process tree). Fails loudly."""
+    peak = 0
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss(process.pid))
+            done.wait(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, stderr = process.communicate()
+    seconds = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    if process.returncode != 0:
+        raise SystemExit(f"failed ({process.returncode}): {' '.join(command)}\n{stderr.decode()[-2000:]}")
+    return seconds, peak / 1024
+
+
+def measure(commands: list[list[str]], runs: int, before=None) -> Measure:
+    """Median wall time of ``runs`` repetitions of a sequence of commands (their times added)."""
+    totals, peaks = [], []
+    for _ in range(runs):
+        if before:
+            before()
+        results = [run_once(command) for command in commands]
+        totals.append(sum(seconds for seconds, _ in results))
+        peaks.append(max(peak for _, peak in results))
+    return Measure(statistics.median(totals), max(peaks), totals)
+
+
+def records_for(count: int, work: Path) -> Path:
+    """The synthetic records root for ``count`` documents, written once and reused."""
+    root = work / f"records-{count}"
+    stamp = root / ".synth"
+    key = json.dumps({"count": count, "seed": 1951, "synth": (REPO / "scripts/synth.py").read_text()})
+    if not (stamp.is_file() and stamp.read_text() == key):
+        synth.write(count, root)
+        stamp.write_text(key)
+    return root
+
+
+def check_jsonschema_commands(root: Path) -> list[list[str]]:
+    commands = []
+    for folder, kind in KINDS.items():
+        files = sorted(str(path) for path in (root / folder).glob("*.yaml"))
+        for start in range(0, len(files), BATCH):
+            commands.append([str(BIN / "check-jsonschema"), "--schemafile", str(REPO / f"schema/{kind}.schema.json"),
+                             *files[start:start + BATCH]])
+    return commands
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def search_latency(database: Path, queries: int, words: list[str]) -> dict[str, tuple[float, float, int]]:
+    """p50 and p95 (ms) of full-text searches of documents through Datasette, and how many had hits.
+
+    Two ways in: the JSON API as a program asks (``_search``, no facets), and the HTML table page
+    a person sees in the browser, with the configured facets counted over the matches.
+    """
+    sys.path.insert(0, str(REPO / "src"))
+    from armistice.serve import datasette_command
+
+    port = _free_port()
+    server = subprocess.Popen(datasette_command(REPO, database, "127.0.0.1", port), cwd=REPO,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}/korean-armistice-telegrams/documents"
+    ways = {"api": lambda word: f"{base}.json?" + urllib.parse.urlencode({"_search": word, "_size": 20, "_nofacet": 1}),
+            "page": lambda word: f"{base}?" + urllib.parse.urlencode({"_search": word})}
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/-/versions.json", timeout=5).read()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise SystemExit("Datasette did not start")
+                time.sleep(0.2)
+        results = {}
+        for way, url_of in ways.items():
+            rng = random.Random(1951)
+            asked = [rng.choice(words) for _ in range(queries + 10)]
+            latencies, hits = [], 0
+            for index, word in enumerate(asked):
+                start = time.perf_counter()
+                body = urllib.request.urlopen(url_of(word), timeout=60).read()
+                elapsed = (time.perf_counter() - start) * 1000
+                if index >= 10:  # the first ten warm the caches
+                    latencies.append(elapsed)
+                    hits += bool(json.loads(body)["rows"]) if way == "api" else (b"<td" in body)
+            latencies.sort()
+            results[way] = (statistics.median(latencies), latencies[max(0, round(0.95 * len(latencies)) - 1)], hits)
+        return results
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _ratio(value: float, base: float) -> str:
+    return f"{value / base:.2f}x" if base else "-"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,10000,100000", help="document counts (comma-separated)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per measurement (the median is shown)")
+    parser.add_argument("--tool-runs", type=int, default=1, help="runs of check-jsonschema and frictionless")
+    parser.add_argument("--queries", type=int, default=200, help="full-text searches at the largest N")
+    parser.add_argument("--work", type=Path, default=REPO / ".bench", help="where records and builds are kept")
+    parser.add_argument("--tools-max", type=int, default=10_000,
+                        help="run check-jsonschema and frictionless only up to this N (check-jsonschema takes "
+                             "about 20 ms a file: half an hour at 100,000); 0 leaves them out")
+    args = parser.parse_args(argv)
+    sizes = [int(size) for size in args.sizes.split(",")]
+    args.work.mkdir(parents=True, exist_ok=True)
+    armistice = str(BIN / "armistice")
+
+    rows = []
+    for count in sizes:
+        root = records_for(count, args.work)
+        out = args.work / f"build-{count}"
+        files = sum(1 for _ in root.rglob("*.yaml"))
+        megabytes = sum(p.stat().st_size for p in root.rglob("*.yaml")) / 1e6
+        print(f"N={count}: {files} files, {megabytes:.0f} MB", file=sys.stderr, flush=True)
+        floor = measure([[sys.executable, "-c", FLOOR, str(root)]], args.runs)
+        validate = measure([[armistice, "validate", str(root)]], args.runs)
+        build = measure([[armistice, "build", "--records", str(root), "--out", str(out)]], args.runs,
+                        before=lambda: shutil.rmtree(out, ignore_errors=True))
+        tools = count <= args.tools_max
+        schema = measure(check_jsonschema_commands(root), args.tool_runs) if tools else None
+        package = None if not tools else measure(
+            [[str(BIN / "frictionless"), "validate", str(out / "datapackage.json")]], args.tool_runs)
+        rows.append((count, files, megabytes, floor, validate, build, schema, package))
+        print(f"  floor {floor.seconds:.2f}s validate {validate.seconds:.2f}s build {build.seconds:.2f}s", file=sys.stderr,
+              flush=True)
+
+    largest = sizes[-1]
+    # What people search for: words of the texts past the commonest few (the vocabulary follows
+    # Zipf's law, so these still range from very common to rare), and names of people.
+    words = synth.VOCABULARY[20:2000] + [p["name"].split()[0] for p in synth.registry(random.Random(1951), largest)[0]]
+    search = search_latency(args.work / f"build-{largest}" / "dist" / "korean-armistice-telegrams.db",
+                            args.queries, words)
+    small = measure([[armistice, "--help"]], max(args.runs, 5))
+    own = measure([[armistice, "validate"]], max(args.runs, 5))
+
+    print(f"Machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; median of {args.runs} runs "
+          f"(check-jsonschema and frictionless: {args.tool_runs}, up to N = {args.tools_max:,}); "
+          "peak memory summed over the process tree.\n")
+    print("| documents | files | MB | C-loader parse (floor) | armistice validate | vs floor | armistice build | vs floor "
+          "| check-jsonschema | vs validate | frictionless validate | peak MiB validate | peak MiB build |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for count, files, megabytes, floor, validate, build, schema, package in rows:
+        print(f"| {count:,} | {files:,} | {megabytes:.0f} | {floor.seconds:.2f} s | {validate.seconds:.2f} s "
+              f"| {_ratio(validate.seconds, floor.seconds)} | {build.seconds:.2f} s | {_ratio(build.seconds, floor.seconds)} "
+              f"| {f'{schema.seconds:.2f} s' if schema else '-'} | {_ratio(schema.seconds, validate.seconds) if schema else '-'} "
+              f"| {f'{package.seconds:.2f} s' if package else '-'} | {validate.peak_mib:.0f} | {build.peak_mib:.0f} |")
+    print(f"\nFull-text search of documents through Datasette at {largest:,} documents, {args.queries} queries:")
+    print(f"- JSON API (`documents.json?_search=...&_nofacet=1`): p50 {search['api'][0]:.1f} ms, "
+          f"p95 {search['api'][1]:.1f} ms ({search['api'][2]} with hits);")
+    print(f"- HTML page with facets (`documents?_search=...`): p50 {search['page'][0]:.1f} ms, "
+          f"p95 {search['page'][1]:.1f} ms.")
+    print(f"`armistice --help`: {small.seconds:.2f} s; `armistice validate` on the repository's records: "
+          f"{own.seconds:.2f} s.\n")
+
+    targets = []
+    for count, _, _, floor, validate, build, schema, _ in rows:
+        targets.append((f"validate <= 1.5x floor at {count:,}", validate.seconds <= 1.5 * floor.seconds,
+                        _ratio(validate.seconds, floor.seconds)))
+        targets.append((f"build <= 3x floor at {count:,}", build.seconds <= 3 * floor.seconds,
+                        _ratio(build.seconds, floor.seconds)))
+        if schema:
+            targets.append((f"validate faster than check-jsonschema at {count:,}", validate.seconds < schema.seconds,
+                            f"{validate.seconds:.2f} s vs {schema.seconds:.2f} s"))
+    by_size = {row[0]: row for row in rows}
+    for name, index in (("validate", 4), ("build", 5)):
+        if 10_000 in by_size and 100_000 in by_size:
+            ratio = by_size[100_000][index].seconds / by_size[10_000][index].seconds
+            targets.append((f"{name} linear: 100k <= 11x 10k", ratio <= 11, f"{ratio:.1f}x"))
+    peak = max(max(row[4].peak_mib, row[5].peak_mib) for row in rows)
+    targets.append((f"peak memory <= 1 GiB (largest N {largest:,})", peak <= 1024, f"{peak:.0f} MiB"))
+    targets.append((f"FTS p95 <= 50 ms at {largest:,} (JSON API)", search["api"][1] <= 50, f"{search['api'][1]:.1f} ms"))
+    targets.append(("`armistice --help` < 0.5 s", small.seconds < 0.5, f"{small.seconds:.2f} s"))
+    targets.append(("`armistice validate` (repository) < 0.5 s", own.seconds < 0.5, f"{own.seconds:.2f} s"))
+    print("| target | holds | measured |\n|---|---|---|")
+    for name, holds, shown in targets:
+        print(f"| {name} | {'yes' if holds else 'NO'} | {shown} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,45 @@
+"""The benchmark runs (at a tiny N, so it cannot rot) and prints its table and the targets.
+
+The numbers themselves are not asserted: speed is measured by `make bench`, not by timed tests.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import REPO
+
+
+def test_the_benchmark_prints_its_tables(tmp_path: Path) -> None:
+    run = subprocess.run([sys.executable, "scripts/bench.py", "--sizes", "8,12", "--runs", "1", "--queries", "3",
+                          "--work", str(tmp_path)], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert any(line.startswith("| documents | files |") for line in lines)
+    rows = [line for line in lines if line.startswith("| 8 |") or line.startswith("| 12 |")]
+    assert len(rows) == 2 and all(" s |" in row for row in rows)
+    assert "JSON API" in run.stdout and "HTML page with facets" in run.stdout
+    targets = [line for line in lines if line.startswith("| validate <= 1.5x floor")]
+    assert len(targets) == 2
+    assert any(line.startswith("| peak memory <= 1 GiB") for line in lines)
+
+
+def test_synthetic_records_are_reproducible_and_valid(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        subprocess.run([sys.executable, "scripts/synth.py", "--count", "30", "--out", str(tmp_path / name)],
+                       cwd=REPO, check=True, capture_output=True)
+    files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*.yaml"))
+    assert len([f for f in files if f.parts[0] == "documents"]) == 30
+    assert all((tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes() for f in files)
+    check = subprocess.run([str(Path(sys.executable).parent / "armistice"), "validate", str(tmp_path / "a")],
+                           cwd=REPO, capture_output=True, text=True)
+    assert check.returncode == 0 and check.stdout == "", check.stdout
+
+
+def test_synth_refuses_to_write_inside_records(tmp_path: Path) -> None:
+    run = subprocess.run([sys.executable, "scripts/synth.py", "--count", "3", "--out", "records/synthetic"],
+                         cwd=REPO, capture_output=True, text=True)
+    assert run.returncode == 2 and "must not be inside" in run.stderr
+    assert not (REPO / "records/synthetic").exists()
