@@ -49,6 +49,8 @@ for path in sorted(pathlib.Path(sys.argv[1]).rglob("*.yaml")):
 """
 KINDS = {"documents": "document", "people": "person", "places": "place", "topics": "topic", "events": "event"}
 BATCH = 2000  # files per check-jsonschema process: a command line holds this many paths
+# Commands run as on a user's machine, where Python caches compiled modules (some sandboxes turn it off).
+ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
 
 
 @dataclass
@@ -80,7 +82,7 @@ def run_once(command: list[str], cwd: Path = REPO) -> tuple[float, float]:
     """Run a command to completion: (wall seconds, peak MiB of its process tree). Fails loudly."""
     peak = 0
     start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
     done = threading.Event()
 
     def sample() -> None:

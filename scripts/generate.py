@@ -18,7 +18,8 @@ def main() -> None:
         print(f"wrote {path.relative_to(ROOT)}")
     collection, _ = validate([ROOT / "records"])
     topics = [entry.record for entry in collection.entries("topic")]
-    (ROOT / "records" / "README.md").write_text(dictionary.render(topics), encoding="utf-8")
+    records = [entry.record for kind in collection.by_kind for entry in collection.entries(kind)]
+    (ROOT / "records" / "README.md").write_text(dictionary.render(topics, records), encoding="utf-8")
     print("wrote records/README.md")
     write_generated(ROOT)
     print("wrote CITATION.cff and datasette/metadata.json")

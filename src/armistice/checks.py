@@ -311,11 +311,16 @@ def _caseless(char: str) -> bool:
     return char.lower() == char == char.upper()
 
 
+_UNUSUAL = re.compile("[^\x00-\x7f°№]")  # beyond ASCII and the caseless signs the sources use
+
+
 def _plain(text: str) -> bool:
     """True when every letter with a case is ASCII: then ``re.IGNORECASE`` equates exactly the
     characters ``str.lower`` equates (it also equates 'ı' and 'i', 'ſ' and 's', the Kelvin sign and
     'k', which only a text with such letters can contain)."""
-    return text.isascii() or all(_caseless(char) for char in set(text) if char > "\x7f")
+    if text.isascii() or _UNUSUAL.search(text) is None:
+        return True
+    return all(_caseless(char) for char in set(text) if char > "\x7f")
 
 
 class _Keys(dict):
@@ -361,29 +366,33 @@ class NameIndex:
     """
 
     def __init__(self, names: Iterable[str]):
-        self.by_word: dict[str, list[str]] = {}  # for plain texts: by the lowercased first word
-        self.by_key: dict[str, list[str]] = {}  # for other texts: by the keyed first word
+        # name -> (key, the key's words): a candidate must have all its words in the text
+        self.by_word: dict[str, list[tuple[str, str, frozenset[str]]]] = {}  # plain texts, by lowercased first word
+        self.by_key: dict[str, list[tuple[str, str, frozenset[str]]]] = {}  # other texts, by keyed first word
         self.always: list[str] = []  # searched in every text
         self.names = sorted(set(names))
         for name in self.names:
-            words = _TOKEN.findall(name.lower()) if _plain(name) else []
+            lowered = name.lower() if _plain(name) else ""
+            words = _TOKEN.findall(lowered)
             keyed = _key(name)
             key_words = _TOKEN.findall(keyed) if keyed is not None else []
             if not words or not key_words:
                 self.always.append(name)  # no word character, or letters only a full search can compare
                 continue
-            self.by_word.setdefault(words[0], []).append(name)
-            self.by_key.setdefault(key_words[0], []).append(name)
+            self.by_word.setdefault(words[0], []).append((name, lowered, frozenset(words)))
+            self.by_key.setdefault(key_words[0], []).append((name, keyed, frozenset(key_words)))  # type: ignore[arg-type]
 
     def present(self, text: str) -> set[str]:
         """The names that occur in ``text``."""
         plain, folded, words = _analyse(text)
         if folded is None:
             return {name for name in self.names if occurs(name, text)}
-        table, fold = (self.by_word, str.lower) if plain else (self.by_key, _key)
+        table = self.by_word if plain else self.by_key
         found = {name for name in self.always if occurs(name, text)}
         for word in table.keys() & words:
-            found.update(name for name in table[word] if _occurs_at(name, text, folded, fold(name)))
+            for name, key, needed in table[word]:
+                if needed <= words and _occurs_at(name, text, folded, key):
+                    found.add(name)
         return found
 
 
@@ -450,18 +459,35 @@ _CHECKED_ELSEWHERE = {"source", "archival_references"}
 _VERBATIM_FIELDS = {"as_written", "issuer", "signature", "salutation", "addressed_as", "distribution_as_written"}
 
 
-def _verbatim(model: BaseModel, path: FieldPath = ()) -> Iterator[tuple[FieldPath, str]]:
-    for name in type(model).model_fields:
-        value = getattr(model, name)
+@lru_cache(maxsize=None)
+def _verbatim_plan(model: type[BaseModel]) -> tuple[tuple[str, str], ...]:
+    """The fields of ``model`` to visit for verbatim text: ``(field, "text" | "model" | "models")``."""
+    plan = []
+    for name, info in model.model_fields.items():
         if name in _CHECKED_ELSEWHERE:
             continue
-        if isinstance(value, BaseModel):
+        base, _ = _split(info.annotation)
+        item = typing.get_args(base)[0] if typing.get_origin(base) is list and typing.get_args(base) else None
+        if isinstance(base, type) and issubclass(base, BaseModel):
+            plan.append((name, "model"))
+        elif item is not None and isinstance(_split(item)[0], type) and issubclass(_split(item)[0], BaseModel):
+            plan.append((name, "models"))
+        elif name in _VERBATIM_FIELDS:
+            plan.append((name, "text"))
+    return tuple(plan)
+
+
+def _verbatim(model: BaseModel, path: FieldPath = ()) -> Iterator[tuple[FieldPath, str]]:
+    for name, how in _verbatim_plan(type(model)):
+        value = getattr(model, name)
+        if value is None:
+            continue
+        if how == "model":
             yield from _verbatim(value, path + (name,))
-        elif isinstance(value, list):
+        elif how == "models":
             for index, item in enumerate(value):
-                if isinstance(item, BaseModel):
-                    yield from _verbatim(item, path + (name, index))
-        elif isinstance(value, str) and name in _VERBATIM_FIELDS:
+                yield from _verbatim(item, path + (name, index))
+        elif isinstance(value, str):
             yield path + (name,), value
 
 

@@ -1,7 +1,7 @@
 """The data dictionary in ``records/README.md``, generated from the models.
 
 Curators work in ``records/``; the README there documents every field of every record kind (type,
-whether it is required, what it means) and every controlled vocabulary with the meaning of each
+whether it is required, what it means, an example from the curated records) and every controlled vocabulary with the meaning of each
 value. It is generated so it cannot drift from the models; a test fails when it is stale.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import types
 import typing
-from typing import Any
+from typing import Any, Iterable
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
@@ -84,15 +84,53 @@ def field_type(info: FieldInfo) -> str:
     return _type_name(annotation)
 
 
-def _row(name: str, info: FieldInfo) -> str:
+def _short(value: Any) -> str:
+    """A value as the example column shows it: one line, at most about 50 characters."""
+    if isinstance(value, list):
+        shown = ", ".join(_short(item) for item in value[:2])
+        return f"[{shown}{', …' if len(value) > 2 else ''}]"
+    if isinstance(value, Vocabulary):
+        return value.value
+    text = str(value).strip().split("\n")[0]
+    return text if len(text) <= 50 else text[:48].rstrip() + " …"
+
+
+def examples(records: Iterable[BaseModel]) -> dict[tuple[type, str], str]:
+    """The first value each field of each model takes in the given records, shown short.
+
+    Taken from the curated records (in the order given), so every example is real; nested parts
+    (messages, stamps ...) have their own tables and examples.
+    """
+    found: dict[tuple[type, str], str] = {}
+
+    def walk(model: BaseModel) -> None:
+        for name in type(model).model_fields:
+            value = getattr(model, name)
+            items = value if isinstance(value, list) else [value]
+            for item in items:
+                if isinstance(item, BaseModel):
+                    walk(item)
+            if value is None or value == [] or isinstance(value, BaseModel) or \
+                    (isinstance(value, list) and isinstance(value[0], BaseModel)):
+                continue
+            found.setdefault((type(model), name), _short(value))
+
+    for record in records:
+        walk(record)
+    return found
+
+
+def _row(model: type[BaseModel], name: str, info: FieldInfo, shown: dict[tuple[type, str], str]) -> str:
     required = "yes" if info.is_required() else "no"
     description = (info.description or "").replace("|", "\\|").replace("\n", " ")
-    return f"| `{name}` | {field_type(info)} | {required} | {description} |"
+    example = shown.get((model, name))
+    example = f"`{example.replace('`', '')}`".replace("|", "\\|") if example else ""
+    return f"| `{name}` | {field_type(info)} | {required} | {description} | {example} |"
 
 
-def _table(model: type[BaseModel]) -> list[str]:
-    lines = ["| field | type | required | description |", "|---|---|---|---|"]
-    lines += [_row(name, info) for name, info in model.model_fields.items()]
+def _table(model: type[BaseModel], shown: dict[tuple[type, str], str]) -> list[str]:
+    lines = ["| field | type | required | description | example |", "|---|---|---|---|---|"]
+    lines += [_row(model, name, info, shown) for name, info in model.model_fields.items()]
     return lines
 
 
@@ -128,19 +166,21 @@ def _doc(model: type) -> str:
     return " ".join((model.__doc__ or "").split())
 
 
-def render(topics: list[Any] | None = None) -> str:
-    """The whole records/README.md; ``topics`` are the topic records, listed as the subject vocabulary."""
+def render(topics: list[Any] | None = None, records: Iterable[BaseModel] = ()) -> str:
+    """The whole records/README.md; ``topics`` are the topic records, listed as the subject vocabulary,
+    and ``records`` (all of them, in order) give each field its example."""
+    shown = examples(records)
     out = [INTRO.format(comment=schema_comment(RECORD_KINDS[0])), "## Record kinds", ""]
     for model in RECORD_KINDS:
         out += [f"### {model.__name__}", "", f"{_doc(model)} Folder: `records/{model.folder}/`; schema: "
                 f"`schema/{model.record_kind}.schema.json`.", ""]
-        out += _table(model) + [""]
+        out += _table(model, shown) + [""]
     nested: list[type[BaseModel]] = []
     for model in RECORD_KINDS:
         _nested(model, nested)
     out += ["## Parts of records", "", "Mappings used inside the record kinds above.", ""]
     for model in nested:
-        out += [f"### {model.__name__}", "", _doc(model), ""] + _table(model) + [""]
+        out += [f"### {model.__name__}", "", _doc(model), ""] + _table(model, shown) + [""]
     out += ["## Controlled vocabularies", "", "Closed lists: any other value is an error.", ""]
     for vocabulary in _vocabularies(list(RECORD_KINDS) + nested):
         out += [f"### {vocabulary.__name__}", "", _doc(vocabulary), "", "| value | meaning |", "|---|---|"]

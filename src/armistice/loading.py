@@ -128,11 +128,16 @@ def _fail(path: str, line: int, column: int, field: str, message: str) -> LoadEr
     return LoadError(Finding(path, line, column, field, message))
 
 
+_NUMERIC_START = frozenset("+-.0123456789")
+
+
 def _resolve_plain(value: str) -> Any:
     if value in _NULL:
         return None
     if value in _BOOL:
         return _BOOL[value]
+    if value[0] not in _NUMERIC_START:  # most values are words: skip the number patterns
+        return value
     if _INT.match(value):
         return int(value)
     if _FLOAT.match(value):
@@ -203,6 +208,38 @@ class _Builder:
         return result
 
 
+class _Retry(Exception):
+    """Raised by :func:`_fast` at anything unusual; :class:`_Builder` then finds and reports it."""
+
+
+def _fast(node: yaml.Node, seen: set[int]) -> Any:
+    """:class:`_Builder`'s values for the usual record (no alias, tag, odd or duplicate key), without
+    keeping field paths: most files are fine, and the paths matter only for a message."""
+    if id(node) in seen:
+        raise _Retry
+    seen.add(id(node))
+    kind, tag = type(node), node.tag
+    if kind is yaml.ScalarNode:
+        if tag != _STR:
+            raise _Retry
+        return node.value if node.style else _resolve_plain(node.value)
+    if kind is yaml.SequenceNode:
+        if tag != _SEQ:
+            raise _Retry
+        return [_fast(item, seen) for item in node.value]
+    if tag != _MAP or kind is not yaml.MappingNode:
+        raise _Retry
+    result: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        if type(key_node) is not yaml.ScalarNode or key_node.tag != _STR:
+            raise _Retry
+        key = key_node.value if key_node.style else _resolve_plain(key_node.value)
+        if type(key) is not str or key in result:
+            raise _Retry
+        result[key] = _fast(value_node, seen)
+    return result
+
+
 def _decode(raw: bytes, path: str) -> str:
     try:
         return raw.decode("utf-8-sig")
@@ -259,7 +296,10 @@ def parse_text(text: str, path: str, *, file: Path | None = None) -> Loaded:
     node = _compose(text, path)
     if node is None:
         raise _fail(path, 1, 1, "(record)", "empty file: a record is a YAML mapping of fields")
-    loaded.data = _Builder(path).build(node, ())
+    try:
+        loaded.data = _fast(node, set())
+    except _Retry:  # something to refuse: the full builder says what and where
+        loaded.data = _Builder(path).build(node, ())
     if not isinstance(loaded.data, dict):
         raise _fail(path, *_mark(node), "(record)", "a record must be a mapping of fields (key: value)")
     return loaded

@@ -54,6 +54,7 @@ class Outcome:
     """One document's result, as a worker sends it back."""
 
     loading: Loading
+    record_id: str | None = None
     findings: list[Finding] = field(default_factory=list)
     gathered: Gathered | None = None
     prepared: Any = None
@@ -100,27 +101,13 @@ def _document(item: tuple[Path, Path]) -> Outcome:
         outcome.gathered = Gathered(context.documents, context.reported, context.named, context.unresolved)
         if _PREPARE is not None and isinstance(entry.record, Document):
             outcome.prepared = _PREPARE(entry.record)
-        loading.entry = _Light(entry)  # type: ignore[assignment]  # the record itself is not sent back
+        outcome.record_id = entry.record.id
+        loading.entry = None  # the record is not sent back: its findings and rows are
     return outcome
 
 
 def _chunk(items: list[tuple[Path, Path]]) -> list[Outcome]:
     return [_document(item) for item in items]
-
-
-class _Light:
-    """A checked entry without its record: what the main process needs to admit it (id, file, positions)."""
-
-    def __init__(self, entry: Any):
-        self.record = _Id(entry.record)
-        self.loaded = entry.loaded
-        self.file = entry.file
-
-
-class _Id:
-    def __init__(self, record: Any):
-        self.id = record.id
-        self.record_kind = record.record_kind
 
 
 def _chunks(items: list[tuple[Path, Path]], size: int) -> Iterator[list[tuple[Path, Path]]]:
@@ -167,22 +154,22 @@ def scan(paths: Iterable[Path], *, prepare: Prepare | None = None, sink: Sink | 
     for file, file_root in others:
         admit(load_entry(file, file_root), registry, findings)
     context = make_context(registry)
-    seen = Collection(root=root)
+    seen: set[str] = set()
     for outcome in _outcomes(documents, context, prepare if sink is not None else None, workers or jobs()):
-        before = len(findings)
-        kept = admit(outcome.loading, seen, findings)
-        if len(findings) > before and any(f.message.startswith("duplicate id") for f in findings[before:]):
-            return _in_memory(paths)  # which duplicate is kept decides what is checked: see the module's note
         registry.files += 1
+        findings.extend(outcome.loading.findings)
         for kind, stem in outcome.loading.unreadable:
             registry.unreadable[kind].add(stem)
-        if kept is None:
+        if outcome.record_id is None:
             continue
+        if outcome.record_id in seen:
+            return _in_memory(paths)  # which duplicate is kept decides what is checked: see the module's note
+        seen.add(outcome.record_id)
         findings.extend(outcome.findings)
         if outcome.gathered is not None:
             merge(context, outcome.gathered)
         if sink is not None and outcome.prepared is not None:
-            sink(kept.record.id, outcome.prepared)
+            sink(outcome.record_id, outcome.prepared)
     for kind in registry.by_kind:
         for entry in registry.entries(kind):
             findings.extend(check_record(entry, context))
