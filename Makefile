@@ -44,7 +44,7 @@ browser:
 	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium >/dev/null; }
 
 # Not part of `make test`: times validate and build at 1,000, 10,000 and 100,000 synthetic documents
-# (about 40 minutes, several GB under .bench/); prints the table BENCHMARKS.md shows.
+# (about 45 minutes, ~8 GB under .bench/); prints the table BENCHMARKS.md shows.
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
 

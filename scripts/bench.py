@@ -186,6 +186,24 @@ def search_latency(database: Path, queries: int, words: list[str]) -> dict[str, 
         server.wait(timeout=30)
 
 
+def profile(root: Path) -> int:
+    """Where a document's time goes: validate, then the build's extra work, in one process."""
+    import cProfile
+    import pstats
+
+    sys.path.insert(0, str(REPO / "src"))
+    from armistice.package import prepare_document
+    from armistice.pipeline import scan
+
+    for title, options in (("validate", {}), ("build (validate + rows + CSV)", {"prepare": prepare_document,
+                                                                               "sink": lambda _id, _rows: None})):
+        profiler = cProfile.Profile()
+        profiler.runcall(scan, [root], workers=1, **options)
+        print(f"## {title}, {root.name}, one process\n")
+        pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(15)
+    return 0
+
+
 def _ratio(value: float, base: float) -> str:
     return f"{value / base:.2f}x" if base else "-"
 
@@ -197,12 +215,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tool-runs", type=int, default=1, help="runs of check-jsonschema and frictionless")
     parser.add_argument("--queries", type=int, default=200, help="full-text searches at the largest N")
     parser.add_argument("--work", type=Path, default=REPO / ".bench", help="where records and builds are kept")
+    parser.add_argument("--profile", type=int, metavar="N",
+                        help="instead of timing, profile validate and build of N documents in one process "
+                             "(where the time goes, by function) and exit")
     parser.add_argument("--tools-max", type=int, default=10_000,
                         help="run check-jsonschema and frictionless only up to this N (check-jsonschema takes "
                              "about 20 ms a file: half an hour at 100,000); 0 leaves them out")
     args = parser.parse_args(argv)
     sizes = [int(size) for size in args.sizes.split(",")]
     args.work.mkdir(parents=True, exist_ok=True)
+    if args.profile:
+        return profile(records_for(args.profile, args.work))
     armistice = str(BIN / "armistice")
 
     rows = []

@@ -245,3 +245,15 @@ def test_build_out_puts_everything_under_the_folder(valid_root: Path, tmp_path_f
     assert (out / "datapackage.json").is_file() and (out / "data" / "documents.csv").is_file()
     assert (out / "dist" / pkg.DATABASE_NAME).is_file()
     assert not (valid_root / "datapackage.json").exists()
+
+
+def test_every_role_value_has_a_meaning_and_is_published_as_an_enum() -> None:
+    from armistice.tables import PERSON_ROLES, ROLES, table_by_name
+
+    assert set(ROLES["document_people"]) == {"recipient", "mentioned", *PERSON_ROLES}
+    for name, meanings in ROLES.items():
+        role = next(column for column in table_by_name(name).fields if column.name == "role")
+        assert role.schema["constraints"]["enum"] == list(meanings)
+        assert all(f"`{value}`" in role.description for value in meanings)
+        with open(REPO / "data" / f"{name}.csv", newline="", encoding="utf-8") as stream:
+            assert {row["role"] for row in csv.DictReader(stream)} <= set(meanings)

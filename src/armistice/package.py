@@ -2,9 +2,12 @@
 
 The build is deterministic and atomic:
 
-- deterministic: rows are sorted by primary key, files are written with fixed formatting, and the
-  descriptor carries the version's date from ``dataset.yaml``, never the time of the build; the
-  same records give the same bytes;
+- deterministic: rows are sorted by primary key (documents are streamed in id order, and every
+  document-derived table's key starts with the document's id), files are written with fixed
+  formatting, and the descriptor carries the version's date from ``dataset.yaml``, never the time
+  of the build; the same records give the same bytes;
+- streaming: documents are checked and turned into rows in worker processes and written as they
+  come, so memory does not grow with the archive;
 - atomic: everything is written into a staging folder beside the outputs and checked (row counts
   agree between records, CSV and SQLite; no foreign key points nowhere) before any published file
   is touched. Files are then moved into place one by one with ``os.replace``, the descriptor last,

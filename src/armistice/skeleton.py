@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 import textwrap
-import types
 import typing
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from armistice.checks import _split
 from armistice.dictionary import field_type
 from armistice.models import KIND_BY_NAME, SLUG_PATTERN, Record, Vocabulary
 from armistice.schemas import schema_comment
@@ -47,17 +47,10 @@ class NewError(Exception):
 
 def _base(annotation: Any) -> tuple[Any, bool]:
     """The type inside Annotated and Optional, and whether it is a list (then: of what)."""
-    while True:
-        origin = typing.get_origin(annotation)
-        if origin is typing.Annotated:
-            annotation = typing.get_args(annotation)[0]
-        elif origin in (typing.Union, types.UnionType):
-            annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
-        elif origin is list:
-            item, _ = _base(typing.get_args(annotation)[0])
-            return item, True
-        else:
-            return annotation, False
+    base, _ = _split(annotation)
+    if typing.get_origin(base) is list:
+        return _base(typing.get_args(base)[0])[0], True
+    return base, False
 
 
 def _is_model(value: Any) -> bool:

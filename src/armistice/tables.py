@@ -305,7 +305,11 @@ def _link(name: str, title: str, description: str, parent: str, list_path: tuple
     keys.append(_key(target, f"The linked {target_kind}.", target_kind))
     primary = list(parent_columns)
     if role is not None:
-        keys.append(_key("role", "How the record is involved in the document."))
+        meanings = ROLES[name]
+        column = _key("role", "How the record is involved: " + "; ".join(f"`{value}`: {meaning}" for value, meaning
+                                                                      in meanings.items()) + ".")
+        column.schema["constraints"] = {"enum": list(meanings)}
+        keys.append(column)
         primary.append("role")
     primary.append(target)
     return Table(name, title, description, keys, [POSITION], primary, parent=parent, list_path=list_path,
@@ -323,6 +327,28 @@ MESSAGE_ID = Column("id", "Identifier of the message: the document's id, '#', an
                     {"type": "string", "constraints": {}}, True, unique=True)
 
 PERSON_ROLES = ("author", "copy-recipient", "message-sender", "message-recipient", "message-copy-recipient", "handler")
+
+ROLES: dict[str, dict[str, str]] = {
+    "message_people": {
+        "recipient": "the quoted message is addressed to the person",
+        "copy": "a copy of the quoted message went to the person",
+    },
+    "document_people": {
+        "recipient": "the document is addressed to the person",
+        "mentioned": "the document names the person",
+        "author": "the person sent the document",
+        "copy-recipient": "a copy of the document went to the person (its distribution)",
+        "message-sender": "the person sent a message the document quotes",
+        "message-recipient": "a message the document quotes is addressed to the person",
+        "message-copy-recipient": "a copy of a message the document quotes went to the person",
+        "handler": "the person handled the telegram in the cipher office (deciphered, printed, verified ...)",
+    },
+    "document_places": {
+        "mentioned": "the document names the place",
+        "origin": "the document was sent from the place",
+    },
+}
+"""The values of the ``role`` column of each link table, with their meanings (published as an enum)."""
 
 TABLES: list[Table] = [
     _root(Document, "documents", "Documents", texts=True),
