@@ -270,7 +270,7 @@ def check_chronology(entry: Entry, context: Context) -> Iterator[Finding]:
 # --------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=None)  # one per recorded name: bounded by the registry
 def _pattern(spelling: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)" + re.escape(spelling) + r"(?!\w)", re.IGNORECASE)
 
@@ -289,17 +289,21 @@ def document_corpus(doc: Document) -> str:
     return "\n".join((doc.title, doc.source.summary, doc.text))
 
 
-def claimed_people(doc: Document) -> Iterator[tuple[FieldPath, str]]:
-    """Every person the document links, with the field that links them."""
+def claims(doc: Document) -> dict[str, list[tuple[FieldPath, str]]]:
+    """Every person and place the document links, by kind, with the field that links them."""
+    found: dict[str, list[tuple[FieldPath, str]]] = {"person": [], "place": []}
     for path, kind, value in references(doc):
-        if kind == "person":
-            yield path, value
+        if kind in found:
+            found[kind].append((path, value))
+    return found
 
 
-def claimed_places(doc: Document) -> Iterator[tuple[FieldPath, str]]:
-    for path, kind, value in references(doc):
-        if kind == "place":
-            yield path, value
+def claimed_people(doc: Document) -> list[tuple[FieldPath, str]]:
+    return claims(doc)["person"]
+
+
+def claimed_places(doc: Document) -> list[tuple[FieldPath, str]]:
+    return claims(doc)["place"]
 
 
 _TOKEN = re.compile(r"\w+")
@@ -425,15 +429,12 @@ def check_grounding(entry: Entry, context: Context) -> Iterator[Finding]:
         return
     doc = entry.record
     corpus = document_corpus(doc)
-    claims: dict[str, list[tuple[FieldPath, str]]] = {"person": [], "place": []}
-    for path, kind, value in references(doc):
-        if kind in claims:
-            claims[kind].append((path, value))
+    linked_by_kind = claims(doc)
     for kind in ("person", "place"):
         present = context.index[kind].present(corpus)
         context.named[kind] |= present
         linked: set[str] = set()
-        for path, value in claims[kind]:
+        for path, value in linked_by_kind[kind]:
             linked.add(value)
             record = context.get(kind, value)
             if record is not None and not any(n in present for n in _names(record)):  # type: ignore[arg-type]
@@ -660,11 +661,15 @@ def merge(context: Context, other: Context) -> None:
     context.unresolved.extend(other.unresolved)
 
 
-def run_checks(collection: Collection, base: Path | None = None) -> list[Finding]:
-    """Every cross-record finding for a collection already loaded in full."""
-    context = make_context(collection, base)
+def check_collection(collection: Collection, context: Context) -> list[Finding]:
+    """The per-record findings of every record in ``collection``, then the collection-wide ones."""
     findings = [f for kind in collection.by_kind for entry in collection.entries(kind) for f in check_record(entry, context)]
     return findings + finish(context)
+
+
+def run_checks(collection: Collection, base: Path | None = None) -> list[Finding]:
+    """Every cross-record finding for a collection already loaded in full."""
+    return check_collection(collection, make_context(collection, base))
 
 
 def validate(paths: list[Path]) -> tuple[Collection, list[Finding]]:

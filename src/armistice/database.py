@@ -100,19 +100,6 @@ def finish(connection: sqlite3.Connection) -> None:
         connection.close()
 
 
-def write(path: Path, rows: dict[str, list[dict[str, Any]]]) -> None:
-    """Write the database to ``path`` (which must not exist yet) from rows held in memory."""
-    connection = create(path)
-    try:
-        for table in iter_tables():
-            names = [column.name for column in table.fields]
-            insert(connection, table.name, [tuple(row[name] for name in names) for row in rows[table.name]])
-    except BaseException:
-        connection.close()
-        raise
-    finish(connection)
-
-
 def counts(path: Path) -> dict[str, int]:
     """Row count of every resource table in a built database."""
     connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)

@@ -192,13 +192,15 @@ class _Staging:
     def __init__(self, staging: Path):
         (staging / "data").mkdir()
         (staging / "dist").mkdir()
-        self.staging = staging
         self.streams: dict[str, Any] = {}
         self.counts: dict[str, int] = {}
+        self.digests: dict[str, Any] = {}  # SHA-256 and size kept as the bytes are written: no second read
+        self.sizes: dict[str, int] = {}
         for table in iter_tables():
-            stream = open(staging / "data" / f"{table.name}.csv", "w", newline="", encoding="utf-8")
-            self.streams[table.name] = stream
-            stream.write(csv_text([[column.name for column in table.fields]]))
+            self.streams[table.name] = open(staging / "data" / f"{table.name}.csv", "wb")
+            self.digests[table.name] = hashlib.sha256()
+            self.sizes[table.name] = 0
+            self._write(table.name, csv_text([[column.name for column in table.fields]]))
             self.counts[table.name] = 0
         self.pending: dict[str, tuple[list[tuple[Any, ...]], list[str]]] = {}
         self.batched = 0
@@ -217,9 +219,15 @@ class _Staging:
         if self.batched >= BATCH:
             self.flush()
 
+    def _write(self, name: str, text: str) -> None:
+        content = text.encode("utf-8")
+        self.streams[name].write(content)
+        self.digests[name].update(content)
+        self.sizes[name] += len(content)
+
     def flush(self) -> None:
         for name, (rows, texts) in self.pending.items():
-            self.streams[name].write("".join(texts))
+            self._write(name, "".join(texts))
             database.insert(self.connection, name, rows)
             self.counts[name] += len(rows)
         self.pending = {}
@@ -230,7 +238,7 @@ class _Staging:
         self.flush()
         for stream in self.streams.values():
             stream.close()
-        return {name: _digest(self.staging / "data" / f"{name}.csv") for name in self.streams}
+        return {name: (self.sizes[name], self.digests[name].hexdigest()) for name in self.streams}
 
     def abandon(self) -> None:
         for stream in self.streams.values():
@@ -276,16 +284,6 @@ def csv_text(rows: Iterable[Iterable[Any]]) -> str:
 
 def prepare_document(document: Any) -> dict[str, tuple[list[tuple[Any, ...]], str]]:
     return prepare({"document": [document]})
-
-
-def _digest(path: Path) -> tuple[int, str]:
-    digest = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as stream:
-        while block := stream.read(1 << 20):
-            digest.update(block)
-            size += len(block)
-    return size, digest.hexdigest()
 
 
 def build(records: Path, out: Path, dataset_path: Path | None = None, *, workers: int | None = None) -> BuildResult:

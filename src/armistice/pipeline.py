@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from armistice.checks import Context, check_record, finish, make_context, merge, validate
+from armistice.checks import Context, check_collection, check_record, make_context, merge, validate
 from armistice.findings import Finding
 from armistice.models import Document
 from armistice.records import Collection, Loading, admit, load_entry, plan
@@ -170,10 +170,7 @@ def scan(paths: Iterable[Path], *, prepare: Prepare | None = None, sink: Sink | 
             merge(context, outcome.gathered)
         if sink is not None and outcome.prepared is not None:
             sink(outcome.record_id, outcome.prepared)
-    for kind in registry.by_kind:
-        for entry in registry.entries(kind):
-            findings.extend(check_record(entry, context))
-    findings.extend(finish(context))
+    findings.extend(check_collection(registry, context))  # the registry's own records, then collection-wide rules
     if report is not None:
         findings = [f for f in findings if f.path in report]
     return Scan(registry, registry.files, sorted(findings, key=lambda f: (f.path, f.line, f.column, f.field)))
