@@ -282,9 +282,14 @@ def test_the_r_example_runs_on_the_release(block: Block, unpacked: Path) -> None
 
 @pytest.fixture
 def sandbox(tmp_path: Path) -> Path:
-    """A git clone of the repository with the working tree laid over it: what a contributor has."""
+    """A git clone of the repository with the working tree laid over it: what a contributor has.
+
+    Its tags are removed, as in a CI checkout or a branch-only mirror: the commands shown must work
+    there too (a release such as v1.0.0 is then found by its release commit).
+    """
     root = tmp_path / "clone"
-    subprocess.run(["git", "clone", "-q", str(REPO), str(root)], check=True)
+    subprocess.run(["git", "clone", "-q", "--no-tags", str(REPO), str(root)], check=True)
+    assert not subprocess.run(["git", "-C", str(root), "tag"], capture_output=True, text=True).stdout
     shutil.copytree(REPO, root, dirs_exist_ok=True, ignore=shutil.ignore_patterns(
         ".git", ".venv", ".venv-tools", "node_modules", "dist", "test-artifacts", ".hypothesis", ".pytest_cache",
         "__pycache__", "*.egg-info"))

@@ -254,14 +254,22 @@ def test_release_writes_a_verifiable_reproducible_zip_and_enforces_the_bump(clon
         assert f"version: {version}" in archive.read(folder + "CITATION.cff").decode()
     first = zip_path.read_bytes()
     _git(clone, "commit", "-qam", f"Release {version}")
-    _git(clone, "tag", "-a", f"v{version}", "-m", version)
-    again = _release(clone, version)  # the same commit, released again
-    assert again.returncode == 1 and f"{version} is not after the previous release {version}" in again.stderr
-    _git(clone, "tag", "-d", f"v{version}")
-    again = _release(clone, version)
-    assert again.returncode == 0, again.stderr
-    assert zip_path.read_bytes() == first, "the same commit must give a byte-identical zip"
-    _git(clone, "tag", "-a", f"v{version}", "-m", version)
+    # The release commit, released again (as the release workflow does), tagged or not: the same bytes.
+    for tagged in (False, True):
+        if tagged:
+            _git(clone, "tag", "-a", f"v{version}", "-m", version)
+        again = _release(clone, version)
+        assert again.returncode == 0, again.stderr
+        assert zip_path.read_bytes() == first, "the same commit must give a byte-identical zip"
+        assert not _git(clone, "status", "--porcelain").strip(), "a rebuild must change no committed file"
+    # A later commit cannot be released under the same version, with or without the tag.
+    _git(clone, "commit", "-q", "--allow-empty", "-m", "later work")
+    for tagged in (True, False):
+        if not tagged:
+            _git(clone, "tag", "-d", f"v{version}")
+        again = _release(clone, version)
+        assert again.returncode == 1 and f"{version} is not after the previous release {version}" in again.stderr
+    _git(clone, "tag", "-a", f"v{version}", "HEAD~1", "-m", version)
     # A new record needs a MINOR release: a PATCH version is refused.
     (clone / "records/topics/trade.yaml").write_text(
         "# yaml-language-server: $schema=../../schema/topic.schema.json\nid: trade\nname: Trade\n"

@@ -1,7 +1,8 @@
 """What changed between two versions of the package, and which version bump that requires.
 
 Each side is a package folder (``.`` for the working tree's built package), a release zip, or a git
-ref (the committed ``datapackage.json`` and ``data/`` at that ref). The comparison is made on the
+ref (the committed ``datapackage.json`` and ``data/`` at that ref); a release such as ``v1.0.0`` is
+found by its tag or, in a clone without tags, by its release commit (:mod:`armistice.history`). The comparison is made on the
 published tables, keyed by their primary keys, so it sees exactly what users download.
 
 The version policy (RELEASING.md), semantic versioning for data:
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from armistice import history
 from armistice.tables import ROOT_TABLE
 
 BUMPS = ("none", "patch", "minor", "major")
@@ -104,10 +106,12 @@ def load_side(spec: str, repository: Path, scratch: Path) -> Package:
         with zipfile.ZipFile(path) as archive:
             archive.extractall(target)
         return _load_folder(target, spec)
-    result = subprocess.run(["git", "-C", str(repository), "archive", "--format=tar", spec, "datapackage.json", "data"],
+    ref = history.resolve(repository, spec) or spec
+    result = subprocess.run(["git", "-C", str(repository), "archive", "--format=tar", ref, "datapackage.json", "data"],
                             capture_output=True)
     if result.returncode != 0:
-        raise SideError(f"{spec}: not a package folder, a release zip, or a git ref with a built package")
+        raise SideError(f"{spec}: not a package folder, a release zip, or a git ref with a built package"
+                        + history.shallow_hint(repository))
     target = scratch / f"ref-{len(list(scratch.iterdir()))}"
     with tarfile.open(fileobj=io.BytesIO(result.stdout)) as archive:
         archive.extractall(target, filter="data")

@@ -3,7 +3,8 @@
 ``armistice release VERSION`` refuses (exit 1, one clear message) when the records do not validate,
 the working tree has uncommitted changes, CHANGELOG.md has no entry for VERSION, or VERSION is
 smaller than the bump the version policy requires against the previous release (the highest
-``vX.Y.Z`` tag). Otherwise it sets the version (and the release date, for a new version) in
+release found by its ``vX.Y.Z`` tag or its release commit; see :mod:`armistice.history`). Run on the
+release commit of VERSION itself, it rebuilds that release. Otherwise it sets the version (and the release date, for a new version) in
 dataset.yaml, regenerates CITATION.cff and the Datasette metadata, builds, and writes
 ``dist/korean-armistice-telegrams-VERSION.zip`` and ``dist/SHA256SUMS``.
 
@@ -24,6 +25,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from armistice import diff as diffs
+from armistice import history
 from armistice.citation import citation_cff, dataset_item, render
 from armistice.models import VERSION_PATTERN, Dataset
 from armistice.package import DATABASE_NAME, BuildError, build, load_dataset
@@ -50,11 +52,17 @@ def _git(repository: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["git", "-C", str(repository), *args], capture_output=True, text=True)
 
 
-def previous_release(repository: Path) -> str | None:
-    """The highest released version, from the vX.Y.Z tags."""
-    tags = _git(repository, "tag", "--list", "v*").stdout.split()
-    versions = [tag[1:] for tag in tags if re.match(VERSION_PATTERN, tag[1:])]
-    return max(versions, key=diffs.version_key) if versions else None
+def previous_release(repository: Path, version: str | None = None) -> str | None:
+    """The highest released version, from the tags or the release commits (:mod:`armistice.history`).
+
+    When HEAD is itself the release commit of ``version``, that release is being rebuilt (as the
+    release workflow does from the tagged commit), and the release before it is the previous one.
+    """
+    found = history.releases(repository)
+    head = _git(repository, "rev-parse", "HEAD").stdout.strip()
+    if version is not None and found.get(version) == head:
+        del found[version]
+    return max(found, key=diffs.version_key) if found else None
 
 
 def changelog_has(repository: Path, version: str) -> bool:
@@ -158,7 +166,7 @@ def release(repository: Path, version: str, day: str | None = None) -> Release:
         raise ReleaseError("the working tree has uncommitted changes; commit or stash them first:\n" + status.stdout.rstrip())
     if not changelog_has(repository, version):
         raise ReleaseError(f"CHANGELOG.md has no entry for {version}: add a '## [{version}] - YYYY-MM-DD' section")
-    previous = previous_release(repository)
+    previous = previous_release(repository, version)
     bump = "major"
     with tempfile.TemporaryDirectory() as folder:
         scratch = Path(folder)
