@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlite_utils
 
+from armistice import browsing
 from armistice.tables import Table, foreign_keys, iter_tables
 
 SQL_TYPES = {"string": "TEXT", "integer": "INTEGER", "number": "REAL", "date": "TEXT", "array": "TEXT", "boolean": "INTEGER"}
@@ -79,10 +80,13 @@ def insert(connection: sqlite3.Connection, name: str, rows: list[tuple[Any, ...]
 
 
 def finish(connection: sqlite3.Connection) -> None:
-    """Index the foreign keys, refuse a key that points nowhere, add full-text search, close."""
+    """Index the foreign keys and what people browse by, refuse a key that points nowhere, add full-text search, close."""
     try:
         for table in iter_tables():
-            for fields, _resource, _references in foreign_keys(table):
+            keys = [fields for fields, _resource, _references in foreign_keys(table)]
+            leading = {table.primary_key[0], *(fields[0] for fields in keys)}
+            browsed = [fields for fields in browsing.indexes(table.name, table.primary_key) if fields[0] not in leading]
+            for fields in keys + browsed:
                 index = f"idx_{table.name}_{'_'.join(fields)}"
                 connection.execute(f"CREATE INDEX {_quote(index)} ON {_quote(table.name)} "
                                    f"({', '.join(map(_quote, fields))})")

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from armistice.browsing import FACETS, SORT
 from armistice.models import Dataset
 from armistice.package import DATABASE_NAME, build, find_dataset, load_dataset, outputs
 from armistice.tables import iter_tables
@@ -29,22 +30,6 @@ SQL_TIME_LIMIT_MS = 1000
 """A heavy query is stopped after a second so it cannot hang the server."""
 
 LABELS = {"documents": "title", "people": "name", "places": "name", "topics": "name", "events": "title"}
-SORT = {"documents": "date_min", "events": "date_min", "people": "name", "places": "name", "topics": "name"}
-FACETS: dict[str, list[Any]] = {
-    "documents": ["kind", "sender_id", {"array": "recipient_ids"}, "year_month", {"array": "topic_ids"},
-                  {"array": "person_ids"}],
-    "people": ["side"],
-    "places": ["kind", "identification"],
-    "document_people": ["role", "person_id"],
-    "document_places": ["role", "place_id"],
-    "document_topics": ["topic_id"],
-    "messages": ["sender_id", "document_id"],
-    "handling_notes": ["action", "person_id"],
-    "corrections": ["kind", "document_id"],
-    "archival_references": ["repository"],
-}
-
-
 def dataset_citation(dataset: Dataset) -> str:
     """The dataset's citation at this version (APA style)."""
     authors = ", ".join(c.title for c in dataset.contributors if "creator" in c.roles)
