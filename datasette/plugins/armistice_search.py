@@ -7,8 +7,8 @@ them up again. For a word found in most of 100,000 documents that is 100,000 loo
 3 GB per query, 150-250 ms each (BENCHMARKS.md).
 
 When the matches are a large share of the table (at least one row in ``SHARE``), and the page's order
-and each of its facets are indexed (`armistice.browsing` says which the build indexes), this wrapper
-writes ``+rowid in (...)`` instead. The rows are the same; the unary plus only stops SQLite from
+and each of its plain facets are indexed (`armistice.browsing` says which the build indexes), this
+wrapper around Datasette's search filter writes ``+rowid in (...)`` instead. The rows are the same; the unary plus only stops SQLite from
 using the list of matches as an index, so it walks the index of the page's order and stops after a
 page of matches, and counts over the smallest index. Otherwise Datasette's clause is left alone: for
 a rare word the lookups are cheaper than any walk, and walking a table without a suitable index would
@@ -23,7 +23,10 @@ from datasette import hookimpl
 from datasette.utils import await_me_maybe, escape_sqlite
 
 SHARE = 20
-"""Walk an index instead of looking up the matches when they are at least 1/SHARE of the rows."""
+"""Walk an index instead of looking up the matches when they are at least 1/SHARE of the rows.
+
+Measured at 100,000 documents: looking up a match costs about 8 us (count and first page together),
+walking the whole order index about 35 ms, so the two meet near 4,500 matches, one row in 22."""
 
 _SEARCH = re.compile(
     r'rowid in \(select rowid from (?P<fts>\[[^\]]+\]|"(?:[^"]|"")+"|\w+) '

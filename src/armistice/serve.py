@@ -3,7 +3,8 @@
 ``datasette/metadata.json`` is generated from the same table declarations as the package (so every
 table and column is described as the models describe it) plus ``dataset.yaml`` (title, version,
 licences, source, how to cite). It is committed; a test fails when it is stale. The templates in
-``datasette/templates/`` give documents a reading view and add a timeline page.
+``datasette/templates/`` give documents a reading view and add a timeline page; the plugins in
+``datasette/plugins/`` add the citation to every page and keep searches of common words fast.
 
 Datasette 0.65.5 is pinned exactly (1.0 alphas read configuration differently), and the database
 is always opened immutable with an SQL time limit.
