@@ -14,7 +14,6 @@ import asyncio
 import re
 import sqlite3
 import sys
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest

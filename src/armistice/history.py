@@ -55,6 +55,11 @@ def tagged(repository: Path) -> dict[str, str]:
     return found
 
 
+def has_entry(changelog: str, version: str) -> bool:
+    """Whether a CHANGELOG.md text has the ``## [VERSION]`` section of that version."""
+    return re.search(rf"^## \[{re.escape(version)}\]", changelog, re.MULTILINE) is not None
+
+
 def committed(repository: Path, ref: str = "HEAD") -> dict[str, str]:
     """Version -> release commit, from the history of ``dataset.yaml`` and ``CHANGELOG.md`` up to ``ref``."""
     log = _git(repository, "log", "--reverse", "--topo-order", "--format=%H", ref, "--", "dataset.yaml")
@@ -67,8 +72,7 @@ def committed(repository: Path, ref: str = "HEAD") -> dict[str, str]:
         match = _VERSION_LINE.search(_show(repository, commit, "dataset.yaml"))
         version = match.group(1) if match else None
         if version and version != previous and version not in found and commit not in boundary:
-            changelog = _show(repository, commit, "CHANGELOG.md")
-            if re.search(rf"^## \[{re.escape(version)}\]", changelog, re.MULTILINE):
+            if has_entry(_show(repository, commit, "CHANGELOG.md"), version):
                 found[version] = commit
         previous = version
     return found

@@ -67,7 +67,7 @@ def previous_release(repository: Path, version: str | None = None) -> str | None
 
 def changelog_has(repository: Path, version: str) -> bool:
     text = (repository / "CHANGELOG.md").read_text(encoding="utf-8") if (repository / "CHANGELOG.md").is_file() else ""
-    return re.search(rf"^## \[{re.escape(version)}\]", text, re.MULTILINE) is not None
+    return history.has_entry(text, version)
 
 
 def set_version(path: Path, version: str, day: str) -> None:
