@@ -201,8 +201,9 @@ def diff(old: str, new: str) -> None:
     """Compare two versions of the package and say which version bump they require.
 
     OLD and NEW are each a package folder ('.' for the working tree's built package), a release zip,
-    or a git ref; a release such as v1.0.0 is found by its tag or, without tags, its release commit. Records added, removed and changed (field by field),
-    resources and fields added or removed, then the bump the version policy requires.
+    or a git ref; a release such as v1.0.0 is found by its tag or, without tags, its release commit.
+    Records added, removed and changed (field by field), resources and fields added or removed, then
+    the bump the version policy requires.
 
     \b
     Example:

@@ -80,7 +80,8 @@ def insert(connection: sqlite3.Connection, name: str, rows: list[tuple[Any, ...]
 
 
 def finish(connection: sqlite3.Connection) -> None:
-    """Index the foreign keys and what people browse by, refuse a key that points nowhere, add full-text search, close."""
+    """Index the foreign keys and what people browse by, refuse a key that points nowhere, add
+    full-text search, close."""
     try:
         for table in iter_tables():
             keys = [fields for fields, _resource, _references in foreign_keys(table)]

@@ -2,8 +2,9 @@
 
 Each side is a package folder (``.`` for the working tree's built package), a release zip, or a git
 ref (the committed ``datapackage.json`` and ``data/`` at that ref); a release such as ``v1.0.0`` is
-found by its tag or, in a clone without tags, by its release commit (:mod:`armistice.history`). The comparison is made on the
-published tables, keyed by their primary keys, so it sees exactly what users download.
+found by its tag or, in a clone without tags, by its release commit (:mod:`armistice.history`).
+The comparison is made on the published tables, keyed by their primary keys, so it sees exactly
+what users download.
 
 The version policy (RELEASING.md), semantic versioning for data:
 

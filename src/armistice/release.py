@@ -3,10 +3,11 @@
 ``armistice release VERSION`` refuses (exit 1, one clear message) when the records do not validate,
 the working tree has uncommitted changes, CHANGELOG.md has no entry for VERSION, or VERSION is
 smaller than the bump the version policy requires against the previous release (the highest
-release found by its ``vX.Y.Z`` tag or its release commit; see :mod:`armistice.history`). Run on the
-release commit of VERSION itself, it rebuilds that release. Otherwise it sets the version (and the release date, for a new version) in
-dataset.yaml, regenerates CITATION.cff and the Datasette metadata, builds, and writes
-``dist/korean-armistice-telegrams-VERSION.zip`` and ``dist/SHA256SUMS``.
+release found by its ``vX.Y.Z`` tag or its release commit; see :mod:`armistice.history`).
+Otherwise it sets the version (and the release date, for a new version) in dataset.yaml,
+regenerates CITATION.cff and the Datasette metadata, builds, and writes
+``dist/korean-armistice-telegrams-VERSION.zip`` and ``dist/SHA256SUMS``. Run on the release
+commit of VERSION itself, it rebuilds that release.
 
 The zip is reproducible: members are sorted, their timestamps are the release date, their modes
 fixed, and every member is itself built deterministically; the same commit gives the same bytes.

@@ -31,6 +31,8 @@ SQL_TIME_LIMIT_MS = 1000
 """A heavy query is stopped after a second so it cannot hang the server."""
 
 LABELS = {"documents": "title", "people": "name", "places": "name", "topics": "name", "events": "title"}
+
+
 def dataset_citation(dataset: Dataset) -> str:
     """The dataset's citation at this version (APA style)."""
     authors = ", ".join(c.title for c in dataset.contributors if "creator" in c.roles)
