@@ -1,7 +1,7 @@
 """How people browse the tables: each table's default order and its facets.
 
-Shared by the database, which indexes every one of these columns, and the Datasette configuration,
-which shows them. Without the indexes, the first page of 100,000 documents in date order is a sort
+Shared by the database, which indexes the orders and the plain (non-array) facets, and the
+Datasette configuration, which shows them. Without the indexes, the first page of 100,000 documents in date order is a sort
 of the whole table, and each facet over a common search word reads every matching row.
 """
 
