@@ -86,3 +86,36 @@ def test_a_shallow_clone_takes_no_guess_and_says_how_to_fetch_the_history(projec
 def test_outside_a_repository_there_are_no_releases(tmp_path: Path) -> None:
     assert history.releases(tmp_path) == {}
     assert history.shallow_hint(tmp_path) == ""
+
+
+def test_a_working_version_set_before_its_entry_is_released_where_the_entry_joins_it(tmp_path: Path) -> None:
+    repo = tmp_path / "working"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    commit(repo, "start 1.1.0", "1.1.0", [])
+    released = commit(repo, "Release 1.1.0", "1.1.0", ["1.1.0"])
+    commit(repo, "later", "1.1.0", ["1.1.0"])
+    assert history.releases(repo) == {"1.1.0": released}
+
+
+def test_a_release_made_on_a_merged_branch_is_found(project: dict[str, str]) -> None:
+    repo = Path(project["repo"])
+    git(repo, "checkout", "-q", "-b", "release-1.2.0")
+    released = commit(repo, "Release 1.2.0", "1.2.0", ["1.0.0", "1.1.0", "1.2.0"])
+    git(repo, "checkout", "-q", "main")
+    (repo / "records.txt").write_text("a record\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "a record on main")
+    git(repo, "merge", "-q", "--no-ff", "-m", "merge the release", "release-1.2.0")
+    assert history.releases(repo)["1.2.0"] == released
+
+
+def test_tags_are_peeled_to_their_commit_and_not_confused_with_branches(project: dict[str, str]) -> None:
+    repo = Path(project["repo"])
+    git(repo, "tag", "-a", "inner", project["1.0.0"], "-m", "inner")
+    git(repo, "tag", "-a", "v1.0.0", "inner", "-m", "a tag of a tag")
+    git(repo, "branch", "v1.1.0", project["after"])  # a branch named like a tag
+    git(repo, "tag", "v1.1.0", project["1.1.0"])
+    assert history.tagged(repo) == {"1.0.0": project["1.0.0"], "1.1.0": project["1.1.0"]}
+    git(repo, "tag", "v9.0.0", f"{project['head']}^{{tree}}")  # a tag of a tree is no release
+    assert "9.0.0" not in history.tagged(repo)

@@ -224,6 +224,16 @@ def test_release_refuses_a_dirty_tree_and_a_missing_changelog_entry(clone: Path)
     assert refused.returncode == 1 and "is not a version" in refused.stderr
 
 
+def test_release_refuses_to_guess_the_previous_release_in_a_shallow_clone(tmp_path: Path) -> None:
+    repo = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", "--no-tags", f"file://{REPO}", str(repo)], check=True)
+    _add_changelog(repo, "9.9.9")
+    _git(repo, "commit", "-qam", "changelog")
+    refused = _release(repo, "9.9.9")
+    assert refused.returncode == 1 and "the version bump cannot be checked" in refused.stderr
+    assert "git fetch --unshallow --tags" in refused.stderr
+
+
 def test_release_refuses_invalid_records(clone: Path) -> None:
     _add_changelog(clone, "9.9.9")
     person = next((clone / "records/people").glob("*.yaml"))

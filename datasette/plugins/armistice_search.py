@@ -11,8 +11,10 @@ and each of its plain facets are indexed (`armistice.browsing` says which the bu
 wrapper around Datasette's search filter writes ``+rowid in (...)`` instead. The rows are the same; the unary plus only stops SQLite from
 using the list of matches as an index, so it walks the index of the page's order and stops after a
 page of matches, and counts over the smallest index. Otherwise Datasette's clause is left alone: for
-a rare word the lookups are cheaper than any walk, and walking a table without a suitable index would
-read all of it.
+a rare word the lookups are cheaper than any walk, walking a table without a suitable index would
+read all of it, and a descending order would give tied rows in another order than Datasette's.
+The page keeps the rows Datasette's own clause gives because the build inserts rows in key order:
+ties in an index come in rowid order, as they do from the lookups.
 """
 
 from __future__ import annotations
@@ -66,18 +68,24 @@ async def _walk(found, params, request, database, table, datasette) -> bool:
         return False
     if matches * SHARE < rows:
         return False
+    metadata = datasette.table_metadata(database, table)
+    if request.args.get("_sort_desc") or (not request.args.get("_sort") and metadata.get("sort_desc")):
+        # Datasette's first page has no tie-breaker and its next pages expect ties in ascending key
+        # order; an index walked backwards gives them in descending order, so pages would differ.
+        return False
     indexed = await _leading_columns(db, table)
-    return all(column in indexed for column in _page_columns(request, datasette.table_metadata(database, table)))
+    return all(column in indexed for column in _page_columns(request, metadata))
 
 
 def _page_columns(request, metadata) -> list[str]:
-    """The columns the page orders by or counts facets of (none for the primary key order).
+    """The columns the page orders by (ascending) or counts facets of (none for the primary key order).
 
-    Array facets are left out: Datasette counts them over every column of the matching rows, so
-    they read the rows whichever way the matches are found.
+    Array facets are left out: Datasette counts them over every column of the matching rows, which
+    no index covers. With the walk they scan the table instead of looking up the matches; at 100,000
+    documents both run into Datasette's facet time limit.
     """
     args = request.args
-    sort = args.get("_sort") or args.get("_sort_desc") or metadata.get("sort") or metadata.get("sort_desc")
+    sort = args.get("_sort") or metadata.get("sort")
     columns = [sort] if sort else []
     if not args.get("_nofacet") and args.get("_shape") not in ("array", "object"):
         columns += [facet for facet in metadata.get("facets", []) if isinstance(facet, str)]

@@ -28,9 +28,22 @@ def _git(repository: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["git", "-C", str(repository), *args], capture_output=True, text=True)
 
 
-def _show(repository: Path, commit: str, path: str) -> str:
-    result = _git(repository, "show", f"{commit}:{path}")
-    return result.stdout if result.returncode == 0 else ""
+def _blobs(repository: Path, names: list[str]) -> list[str]:
+    """The text of each ``commit:path`` in ``names`` ('' where missing), read by one git process."""
+    if not names:
+        return []
+    result = subprocess.run(["git", "-C", str(repository), "cat-file", "--batch"],
+                            input=("\n".join(names) + "\n").encode(), capture_output=True)
+    texts, rest = [], result.stdout
+    for _ in names:
+        header, _, rest = rest.partition(b"\n")
+        if not header or header.endswith((b" missing", b" ambiguous")):
+            texts.append("")
+            continue
+        size = int(header.rsplit(b" ", 1)[1])
+        texts.append(rest[:size].decode("utf-8", errors="replace"))
+        rest = rest[size + 1:]
+    return texts
 
 
 def _boundary(repository: Path) -> set[str]:
@@ -44,14 +57,13 @@ def _boundary(repository: Path) -> set[str]:
 
 
 def tagged(repository: Path) -> dict[str, str]:
-    """Version -> commit, from the ``vX.Y.Z`` tags."""
-    result = _git(repository, "for-each-ref", "--format=%(refname:short) %(objectname) %(*objectname)", "refs/tags/v*")
+    """Version -> commit, from the ``vX.Y.Z`` tags (annotated or not, peeled to the commit)."""
+    names = _git(repository, "for-each-ref", "--format=%(refname:lstrip=2)", "refs/tags/v*").stdout.split()
     found: dict[str, str] = {}
-    for line in result.stdout.splitlines():
-        name, target, *peeled = line.split()
-        version = name[1:]
-        if re.match(VERSION_PATTERN, version):
-            found[version] = peeled[0] if peeled else target
+    for name in names:
+        commit = _git(repository, "rev-parse", "--verify", "-q", f"refs/tags/{name}^{{commit}}").stdout.strip()
+        if commit and re.match(VERSION_PATTERN, name[1:]):
+            found[name[1:]] = commit
     return found
 
 
@@ -61,20 +73,31 @@ def has_entry(changelog: str, version: str) -> bool:
 
 
 def committed(repository: Path, ref: str = "HEAD") -> dict[str, str]:
-    """Version -> release commit, from the history of ``dataset.yaml`` and ``CHANGELOG.md`` up to ``ref``."""
-    log = _git(repository, "log", "--reverse", "--topo-order", "--format=%H", ref, "--", "dataset.yaml")
+    """Version -> release commit, from the history of ``dataset.yaml`` and ``CHANGELOG.md`` up to ``ref``.
+
+    Commits are read parents first (``--topo-order``), every branch of a merge included
+    (``--full-history``); the first commit where the version has its CHANGELOG entry is its release.
+    """
+    log = _git(repository, "log", "--reverse", "--topo-order", "--full-history", "--format=%H", ref, "--",
+               "dataset.yaml", "CHANGELOG.md")
     if log.returncode != 0:
         return {}
+    commits = log.stdout.split()
+    prefix = _git(repository, "rev-parse", "--show-prefix").stdout.strip()
+    texts = _blobs(repository, [f"{commit}:{prefix}{name}" for commit in commits
+                                for name in ("dataset.yaml", "CHANGELOG.md")])
     boundary = _boundary(repository)
     found: dict[str, str] = {}
-    previous = None
-    for commit in log.stdout.split():
-        match = _VERSION_LINE.search(_show(repository, commit, "dataset.yaml"))
+    unknown: set[str] = set()
+    for commit, dataset, changelog in zip(commits, texts[::2], texts[1::2]):
+        match = _VERSION_LINE.search(dataset)
         version = match.group(1) if match else None
-        if version and version != previous and version not in found and commit not in boundary:
-            if has_entry(_show(repository, commit, "CHANGELOG.md"), version):
-                found[version] = commit
-        previous = version
+        if not version or version in found or version in unknown or not has_entry(changelog, version):
+            continue
+        if commit in boundary:  # its parents are not here: the release may be older than this commit
+            unknown.add(version)
+        else:
+            found[version] = commit
     return found
 
 

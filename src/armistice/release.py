@@ -168,6 +168,9 @@ def release(repository: Path, version: str, day: str | None = None) -> Release:
     if not changelog_has(repository, version):
         raise ReleaseError(f"CHANGELOG.md has no entry for {version}: add a '## [{version}] - YYYY-MM-DD' section")
     previous = previous_release(repository, version)
+    if previous is None and history.shallow_hint(repository):
+        raise ReleaseError("no earlier release found, so the version bump cannot be checked"
+                           + history.shallow_hint(repository))
     bump = "major"
     with tempfile.TemporaryDirectory() as folder:
         scratch = Path(folder)
