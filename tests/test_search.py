@@ -29,6 +29,7 @@ import synth  # noqa: E402
 
 TABLE = f"/{serve.DATABASE}/documents.json"
 PLAIN = "rowid in (select rowid from documents_fts where documents_fts match escape_fts(:search))"
+BY_WORD = PLAIN.replace("escape_fts(:search)", "?")  # the same clause, for a quoted word as its parameter
 
 
 @pytest.fixture(scope="module")
@@ -49,11 +50,21 @@ def corpus(tmp_path_factory: pytest.TempPathFactory):
     loop.close()
 
 
-def _matches(connection: sqlite3.Connection, word: str) -> list[str]:
+def _matches(connection: sqlite3.Connection, word: str, order: str = "date_min, id") -> list[str]:
     """Every matching document id in the page order, by Datasette's own clause."""
     return [row[0] for row in connection.execute(
-        f"select id from documents where {PLAIN.replace('escape_fts(:search)', '?')} order by date_min, id",
-        ('"' + word + '"',))]
+        f"select id from documents where {BY_WORD} order by {order}", ('"' + word + '"',))]
+
+
+def _every_page(corpus, **args) -> list[str]:
+    """The ids of every page of a table view, following its next links."""
+    seen = []
+    while True:
+        page = corpus(**args).json()
+        seen += [row["id"] for row in page["rows"]]
+        if not page["next"]:
+            return seen
+        args["_next"] = page["next"]
 
 
 def _word(connection: sqlite3.Connection, low: int, high: int) -> str:
@@ -93,14 +104,7 @@ def test_a_common_word_walks_the_date_index_and_gives_the_same_rows_on_every_pag
         "explain query plan select * from documents where +rowid in "
         "(select rowid from documents_fts where documents_fts match ?) order by date_min limit 8", ('"x"',)))
     assert "idx_documents_date_min_id" in plan and "TEMP B-TREE" not in plan, plan
-    seen, args = [], {"_search": word, "_size": 7}
-    while True:
-        page = corpus(**args).json()
-        seen += [row["id"] for row in page["rows"]]
-        if not page["next"]:
-            break
-        args["_next"] = page["next"]
-    assert seen == expected
+    assert _every_page(corpus, _search=word, _size=7) == expected
 
 
 def test_a_rare_word_keeps_datasettes_lookup_of_each_match(corpus) -> None:
@@ -116,7 +120,7 @@ def test_facets_of_a_common_word_count_the_same_as_without_the_walk(corpus) -> N
     assert _where(response) == "+" + PLAIN
     facets = response.json()["facet_results"]
     kinds = dict(corpus.connection.execute(
-        f"select kind, count(*) from documents where {PLAIN.replace('escape_fts(:search)', '?')} group by kind",
+        f"select kind, count(*) from documents where {BY_WORD} group by kind",
         ('"' + word + '"',)).fetchall())
     assert {item["value"]: item["count"] for item in facets["kind"]["results"]} == kinds
 
@@ -125,9 +129,7 @@ def test_an_order_or_facet_without_an_index_keeps_datasettes_clause(corpus) -> N
     word = _word(corpus.connection, 30, 59)
     by_title = corpus(_search=word, _sort="title")
     assert _where(by_title) == PLAIN
-    assert [row["id"] for row in by_title.json()["rows"]] == [row[0] for row in corpus.connection.execute(
-        f"select id from documents where {PLAIN.replace('escape_fts(:search)', '?')} order by title, id limit 100",
-        ('"' + word + '"',))]
+    assert [row["id"] for row in by_title.json()["rows"]] == _matches(corpus.connection, word, "title, id")[:100]
     assert _where(corpus(_search=word, _facet="issuer")) == PLAIN
     assert _where(corpus(_search=word, _sort="date_min", _nofacet="1")) == "+" + PLAIN
 
@@ -136,13 +138,7 @@ def test_a_descending_order_keeps_datasettes_clause_and_its_pages(corpus) -> Non
     """Walked backwards, an index gives tied rows in descending key order; Datasette's pages expect ascending."""
     word = _word(corpus.connection, 30, 59)
     assert _where(corpus(_search=word, _sort_desc="date_min")) == PLAIN
-    seen, args = [], {"_search": word, "_sort_desc": "date_min", "_size": 7}
-    while True:
-        page = corpus(**args).json()
-        seen += [row["id"] for row in page["rows"]]
-        if not page["next"]:
-            break
-        args["_next"] = page["next"]
+    seen = _every_page(corpus, _search=word, _sort_desc="date_min", _size=7)
     assert sorted(seen) == sorted(_matches(corpus.connection, word)) and len(set(seen)) == len(seen)
 
 

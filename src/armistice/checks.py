@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import types
 import typing
 from functools import lru_cache
 from pathlib import Path
@@ -30,7 +29,7 @@ from pydantic import BaseModel
 
 from armistice import dates
 from armistice.findings import Finding, FieldPath, format_field
-from armistice.models import Document, Event, Person, Place, Record, Ref
+from armistice.models import Document, Event, Person, Place, Record, Ref, split_annotation
 from armistice.records import Collection, Entry
 
 Check = Callable[["Entry", "Context"], Iterator[Finding]]
@@ -133,20 +132,6 @@ def check_identity(entry: Entry, context: Context) -> Iterator[Finding]:
 # --------------------------------------------------------------------------------------------
 
 
-def _split(annotation: Any) -> tuple[Any, list[Any]]:
-    """Base type and Annotated metadata, looking through Optional."""
-    metadata: list[Any] = []
-    while True:
-        origin = typing.get_origin(annotation)
-        if origin is typing.Annotated:
-            args = typing.get_args(annotation)
-            annotation, metadata = args[0], metadata + list(args[1:])
-        elif origin in (typing.Union, types.UnionType):
-            annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
-        else:
-            return annotation, metadata
-
-
 @lru_cache(maxsize=None)
 def _plan(model: type[BaseModel]) -> tuple[tuple[str, str, Any], ...]:
     """The fields of ``model`` that can hold a reference, worked out once per model class.
@@ -156,13 +141,13 @@ def _plan(model: type[BaseModel]) -> tuple[tuple[str, str, Any], ...]:
     """
     plan = []
     for name, info in model.model_fields.items():
-        base, metadata = _split(info.annotation)
+        base, metadata, _ = split_annotation(info.annotation)
         metadata = list(info.metadata) + metadata
         kinds = [m.kind for m in metadata if isinstance(m, Ref)]
         if isinstance(base, type) and issubclass(base, BaseModel):
             plan.append((name, "model", None))
         elif typing.get_origin(base) is list and typing.get_args(base):
-            item, item_metadata = _split(typing.get_args(base)[0])
+            item, item_metadata, _ = split_annotation(typing.get_args(base)[0])
             item_kinds = [m.kind for m in item_metadata if isinstance(m, Ref)]
             if isinstance(item, type) and issubclass(item, BaseModel):
                 plan.append((name, "models", None))
@@ -466,11 +451,11 @@ def _verbatim_plan(model: type[BaseModel]) -> tuple[tuple[str, str], ...]:
     for name, info in model.model_fields.items():
         if name in _CHECKED_ELSEWHERE:
             continue
-        base, _ = _split(info.annotation)
+        base = split_annotation(info.annotation)[0]
         item = typing.get_args(base)[0] if typing.get_origin(base) is list and typing.get_args(base) else None
         if isinstance(base, type) and issubclass(base, BaseModel):
             plan.append((name, "model"))
-        elif item is not None and isinstance(_split(item)[0], type) and issubclass(_split(item)[0], BaseModel):
+        elif item is not None and isinstance(split_annotation(item)[0], type) and issubclass(split_annotation(item)[0], BaseModel):
             plan.append((name, "models"))
         elif name in _VERBATIM_FIELDS:
             plan.append((name, "text"))

@@ -14,8 +14,7 @@ from typing import Any, Iterable
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from armistice.checks import _split
-from armistice.models import RECORD_KINDS, Ref, Vocabulary
+from armistice.models import RECORD_KINDS, Ref, Vocabulary, split_annotation
 from armistice.schemas import schema_comment
 
 INTRO = """\
@@ -53,7 +52,7 @@ Conventions:
 
 
 def _type_name(annotation: Any) -> str:
-    base, metadata = _split(annotation)
+    base, metadata, _ = split_annotation(annotation)
     optional = typing.get_origin(annotation) in (typing.Union, types.UnionType) and type(None) in typing.get_args(annotation)
     ref = next((m for m in metadata if isinstance(m, Ref)), None)
     if ref:
@@ -140,7 +139,7 @@ def _nested(model: type[BaseModel], seen: list[type[BaseModel]]) -> None:
         stack = [annotation]
         while stack:
             current = stack.pop()
-            base, _ = _split(current)
+            base = split_annotation(current)[0]
             if typing.get_origin(base) is list:
                 stack.append(typing.get_args(base)[0])
             elif isinstance(base, type) and issubclass(base, BaseModel) and base not in seen:
@@ -154,7 +153,7 @@ def _vocabularies(models: list[type[BaseModel]]) -> list[type[Vocabulary]]:
         for info in model.model_fields.values():
             stack = [info.annotation]
             while stack:
-                base, _ = _split(stack.pop())
+                base = split_annotation(stack.pop())[0]
                 if typing.get_origin(base) is list:
                     stack.append(typing.get_args(base)[0])
                 elif isinstance(base, type) and issubclass(base, Vocabulary) and base not in found:

@@ -24,7 +24,8 @@ from armistice.models import VERSION_PATTERN
 _VERSION_LINE = re.compile(r'^version:\s*["\']?([^"\'\s#]+)', re.MULTILINE)
 
 
-def _git(repository: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def git(repository: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run git in ``repository``, capturing its output as text."""
     return subprocess.run(["git", "-C", str(repository), *args], capture_output=True, text=True)
 
 
@@ -48,7 +49,7 @@ def _blobs(repository: Path, names: list[str]) -> list[str]:
 
 def _boundary(repository: Path) -> set[str]:
     """The commits whose parents a shallow clone lacks (none in a full clone)."""
-    result = _git(repository, "rev-parse", "--git-path", "shallow")
+    result = git(repository, "rev-parse", "--git-path", "shallow")
     if result.returncode != 0:
         return set()
     path = Path(result.stdout.strip())
@@ -58,10 +59,10 @@ def _boundary(repository: Path) -> set[str]:
 
 def tagged(repository: Path) -> dict[str, str]:
     """Version -> commit, from the ``vX.Y.Z`` tags (annotated or not, peeled to the commit)."""
-    names = _git(repository, "for-each-ref", "--format=%(refname:lstrip=2)", "refs/tags/v*").stdout.split()
+    names = git(repository, "for-each-ref", "--format=%(refname:lstrip=2)", "refs/tags/v*").stdout.split()
     found: dict[str, str] = {}
     for name in names:
-        commit = _git(repository, "rev-parse", "--verify", "-q", f"refs/tags/{name}^{{commit}}").stdout.strip()
+        commit = git(repository, "rev-parse", "--verify", "-q", f"refs/tags/{name}^{{commit}}").stdout.strip()
         if commit and re.match(VERSION_PATTERN, name[1:]):
             found[name[1:]] = commit
     return found
@@ -78,12 +79,12 @@ def committed(repository: Path, ref: str = "HEAD") -> dict[str, str]:
     Commits are read parents first (``--topo-order``), every branch of a merge included
     (``--full-history``); the first commit where the version has its CHANGELOG entry is its release.
     """
-    log = _git(repository, "log", "--reverse", "--topo-order", "--full-history", "--format=%H", ref, "--",
+    log = git(repository, "log", "--reverse", "--topo-order", "--full-history", "--format=%H", ref, "--",
                "dataset.yaml", "CHANGELOG.md")
     if log.returncode != 0:
         return {}
     commits = log.stdout.split()
-    prefix = _git(repository, "rev-parse", "--show-prefix").stdout.strip()
+    prefix = git(repository, "rev-parse", "--show-prefix").stdout.strip()
     texts = _blobs(repository, [f"{commit}:{prefix}{name}" for commit in commits
                                 for name in ("dataset.yaml", "CHANGELOG.md")])
     boundary = _boundary(repository)

@@ -18,6 +18,8 @@ state only what a plain JSON Schema validator can also check, so an editor and
 from __future__ import annotations
 
 import re
+import types
+import typing
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, TypeVar
@@ -36,6 +38,27 @@ from pydantic import (
 from pydantic_core import PydanticCustomError, core_schema
 
 from armistice.dates import PARTIAL_DATE_PATTERN, date_problem
+
+
+def split_annotation(annotation: Any) -> tuple[Any, list[Any], bool]:
+    """A field annotation's base type, its Annotated metadata, and whether None is allowed.
+
+    Looks through ``Annotated`` and ``Optional`` (the first type that is not None), not through
+    ``list``: the code that reads the models (rules, tables, dictionary, skeletons) needs both.
+    """
+    metadata: list[Any] = []
+    optional = False
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            args = typing.get_args(annotation)
+            annotation, metadata = args[0], metadata + list(args[1:])
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            optional = optional or len(args) < len(typing.get_args(annotation))
+            annotation = args[0]
+        else:
+            return annotation, metadata, optional
 
 # --------------------------------------------------------------------------------------------
 # Scalar types

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from armistice.findings import Finding, FieldPath, format_field
 from armistice.loading import LoadError, Loaded, load_file
-from armistice.models import CUSTOM_ERRORS, KIND_BY_FOLDER, RECORD_KINDS, Record
+from armistice.models import CUSTOM_ERRORS, KIND_BY_FOLDER, RECORD_KINDS, Record, split_annotation
 
 SUFFIX = ".yaml"
 
@@ -138,16 +137,10 @@ def _kind_of(file: Path) -> type[Record] | None:
 
 def _unwrap(annotation: Any) -> Any:
     """The model class an annotation holds, looking through Optional, list and Annotated."""
-    while True:
-        origin = typing.get_origin(annotation)
-        if origin is typing.Annotated:
-            annotation = typing.get_args(annotation)[0]
-        elif origin in (typing.Union, types.UnionType):
-            annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
-        elif origin is list:
-            annotation = typing.get_args(annotation)[0]
-        else:
-            return annotation
+    base = split_annotation(annotation)[0]
+    while typing.get_origin(base) is list:
+        base = split_annotation(typing.get_args(base)[0])[0]
+    return base
 
 
 def model_at(model: type[BaseModel], path: FieldPath) -> type[BaseModel] | None:

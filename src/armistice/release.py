@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import subprocess
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -49,21 +48,21 @@ class Release:
     previous: str | None
 
 
-def _git(repository: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", "-C", str(repository), *args], capture_output=True, text=True)
-
-
-def previous_release(repository: Path, version: str | None = None) -> str | None:
-    """The highest released version, from the tags or the release commits (:mod:`armistice.history`).
+def previous_release(repository: Path, version: str | None = None) -> tuple[str, str] | None:
+    """The highest released version and its commit, from the tags or the release commits
+    (:mod:`armistice.history`).
 
     When HEAD is itself the release commit of ``version``, that release is being rebuilt (as the
     release workflow does from the tagged commit), and the release before it is the previous one.
     """
     found = history.releases(repository)
-    head = _git(repository, "rev-parse", "HEAD").stdout.strip()
+    head = history.git(repository, "rev-parse", "HEAD").stdout.strip()
     if version is not None and found.get(version) == head:
         del found[version]
-    return max(found, key=diffs.version_key) if found else None
+    if not found:
+        return None
+    highest = max(found, key=diffs.version_key)
+    return highest, found[highest]
 
 
 def changelog_has(repository: Path, version: str) -> bool:
@@ -160,17 +159,17 @@ def release(repository: Path, version: str, day: str | None = None) -> Release:
     errors = [f for f in findings if f.severity == "error"]
     if errors:
         raise ReleaseError(f"the records do not validate ({len(errors)} errors; run `armistice validate`)")
-    status = _git(repository, "status", "--porcelain")
+    status = history.git(repository, "status", "--porcelain")
     if status.returncode != 0:
         raise ReleaseError(f"{repository} is not a git working tree")
     if status.stdout.strip():
         raise ReleaseError("the working tree has uncommitted changes; commit or stash them first:\n" + status.stdout.rstrip())
     if not changelog_has(repository, version):
         raise ReleaseError(f"CHANGELOG.md has no entry for {version}: add a '## [{version}] - YYYY-MM-DD' section")
-    previous = previous_release(repository, version)
-    if previous is None and history.shallow_hint(repository):
-        raise ReleaseError("no earlier release found, so the version bump cannot be checked"
-                           + history.shallow_hint(repository))
+    found = previous_release(repository, version)
+    previous, previous_commit = found if found else (None, None)
+    if previous is None and (hint := history.shallow_hint(repository)):
+        raise ReleaseError("no earlier release found, so the version bump cannot be checked" + hint)
     bump = "major"
     with tempfile.TemporaryDirectory() as folder:
         scratch = Path(folder)
@@ -182,7 +181,7 @@ def release(repository: Path, version: str, day: str | None = None) -> Release:
             if diffs.version_key(version) <= diffs.version_key(previous):
                 raise ReleaseError(f"{version} is not after the previous release {previous}")
             try:
-                old = diffs.load_side(f"v{previous}", repository, scratch)
+                old = diffs.load_side(previous_commit, repository, scratch)
             except diffs.SideError as error:
                 raise ReleaseError(str(error)) from None
             bump = diffs.compare(old, diffs.load_side(str(scratch / "new"), repository, scratch)).bump

@@ -27,9 +27,8 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from armistice.checks import _split
 from armistice.dictionary import field_type
-from armistice.models import KIND_BY_NAME, SLUG_PATTERN, Record, Vocabulary
+from armistice.models import KIND_BY_NAME, SLUG_PATTERN, Record, Vocabulary, split_annotation
 from armistice.schemas import schema_comment
 
 SUFFIX = ".yaml"
@@ -47,7 +46,7 @@ class NewError(Exception):
 
 def _base(annotation: Any) -> tuple[Any, bool]:
     """The type inside Annotated and Optional, and whether it is a list (then: of what)."""
-    base, _ = _split(annotation)
+    base = split_annotation(annotation)[0]
     if typing.get_origin(base) is list:
         return _base(typing.get_args(base)[0])[0], True
     return base, False

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import types
 import typing
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -54,6 +53,7 @@ from armistice.models import (
     Tombstone,
     Topic,
     Vocabulary,
+    split_annotation,
 )
 
 ROOT_TABLE = {"document": "documents", "person": "people", "place": "places", "topic": "topics", "event": "events",
@@ -82,23 +82,6 @@ class Column:
     derive: Callable[[Any], Any] | None = None  # computed from the item; not read back (a convenience copy)
 
 
-def _split(annotation: Any) -> tuple[Any, list[Any], bool]:
-    """Base type, Annotated metadata, and whether None is allowed."""
-    metadata: list[Any] = []
-    optional = False
-    while True:
-        origin = typing.get_origin(annotation)
-        if origin is typing.Annotated:
-            args = typing.get_args(annotation)
-            annotation, metadata = args[0], metadata + list(args[1:])
-        elif origin in (typing.Union, types.UnionType):
-            args = [a for a in typing.get_args(annotation) if a is not type(None)]
-            optional = optional or len(args) < len(typing.get_args(annotation))
-            annotation = args[0]
-        else:
-            return annotation, metadata, optional
-
-
 def _full(info: Any) -> Any:
     return typing.Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
 
@@ -117,7 +100,7 @@ def _anchored(pattern: str) -> str:
 
 def _field_schema(annotation: Any) -> dict[str, Any]:
     """Table Schema type and constraints of one scalar field, from its JSON Schema."""
-    base, metadata, _ = _split(annotation)
+    base, metadata, _ = split_annotation(annotation)
     if isinstance(base, type) and issubclass(base, Vocabulary):
         return {"type": "string", "constraints": {"enum": [m.value for m in base]}}
     schema = _json_schema_of(annotation)
@@ -142,12 +125,12 @@ def model_columns(model: type[BaseModel], prefix: str = "", path: tuple[str, ...
     columns: list[Column] = []
     for name, info in model.model_fields.items():
         annotation = _full(info)
-        base, metadata, optional = _split(annotation)
+        base, metadata, optional = split_annotation(annotation)
         here = path + (name,)
         needed = required and info.is_required()
         ref = next((m.kind for m in metadata if isinstance(m, Ref)), None)
         if typing.get_origin(base) is list:
-            item, item_meta, _ = _split(typing.get_args(base)[0])
+            item, item_meta, _ = split_annotation(typing.get_args(base)[0])
             if item is str and not any(isinstance(m, Ref) for m in item_meta):
                 columns.append(Column(prefix + name, _describe(info) + " (a JSON array)", {"type": "array"},
                                       needed, here, array=True))
