@@ -148,7 +148,7 @@ def search_latency(database: Path, queries: int, words: list[str]) -> dict[str, 
     a person sees in the browser, with the configured facets counted over the matches.
     """
     sys.path.insert(0, str(REPO / "src"))
-    from armistice.serve import datasette_command
+    from armistice.explore.serve import datasette_command
 
     port = _free_port()
     server = subprocess.Popen(datasette_command(REPO, database, "127.0.0.1", port), cwd=REPO,
@@ -192,8 +192,8 @@ def profile(root: Path) -> int:
     import pstats
 
     sys.path.insert(0, str(REPO / "src"))
-    from armistice.package import prepare_document
-    from armistice.pipeline import scan
+    from armistice.publish.package import prepare_document
+    from armistice.rules.validate import scan
 
     for title, options in (("validate", {}), ("build (validate + rows + CSV)", {"prepare": prepare_document,
                                                                                "sink": lambda _id, _rows: None})):

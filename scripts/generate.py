@@ -6,9 +6,11 @@ Run with `make generate` after changing src/armistice/models.py or a topic recor
 
 from pathlib import Path
 
-from armistice import dictionary, schemas, serve
-from armistice.release import write_generated
-from armistice.checks import validate
+from armistice.records import dictionary
+from armistice.records import schemas
+from armistice.explore import serve
+from armistice.release.cut import write_generated
+from armistice.rules.checks import validate
 
 ROOT = Path(__file__).resolve().parent.parent
 

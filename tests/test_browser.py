@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from armistice import package as pkg
-from armistice import serve
+from armistice.publish import package as pkg
+from armistice.explore import serve
 from conftest import REPO, VALID
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

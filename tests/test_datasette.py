@@ -16,9 +16,9 @@ from urllib.parse import quote
 import pytest
 from datasette.app import Datasette
 
-from armistice import package as pkg
-from armistice import serve
-from armistice.tables import iter_tables
+from armistice.publish import package as pkg
+from armistice.explore import serve
+from armistice.publish.tables import iter_tables
 from conftest import REPO
 
 DB = serve.DATABASE

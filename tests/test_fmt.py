@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from armistice.fmt import format_text
-from armistice.loading import parse_text
+from armistice.records.fmt import format_text
+from armistice.records.loading import parse_text
 from armistice.models import Document, Person, Place
 from conftest import REPO, run_cli
 

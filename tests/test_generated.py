@@ -6,8 +6,9 @@ import typing
 
 from pydantic import BaseModel
 
-from armistice import dictionary, schemas
-from armistice.checks import validate
+from armistice.records import dictionary
+from armistice.records import schemas
+from armistice.rules.checks import validate
 from armistice.models import RECORD_KINDS, Vocabulary
 from conftest import REPO
 

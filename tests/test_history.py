@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from armistice import history
+from armistice.release import history
 
 GIT_ENV = {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.org", "GIT_COMMITTER_NAME": "Test",
            "GIT_COMMITTER_EMAIL": "test@example.org"}

@@ -14,7 +14,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from pydantic import ValidationError
 
-from armistice.loading import LoadError, load_file
+from armistice.records.loading import LoadError, load_file
 from armistice.models import KIND_BY_FOLDER
 from conftest import INVALID, REPO, VALID
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from armistice.loading import MAX_BYTES, LoadError, load_file, parse_text
+from armistice.records.loading import MAX_BYTES, LoadError, load_file, parse_text
 from conftest import run_cli
 
 

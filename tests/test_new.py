@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from armistice import cli, skeleton
-from armistice.loading import load_file
+from armistice import cli
+from armistice.records import skeleton
+from armistice.records.loading import load_file
 from armistice.models import KIND_BY_NAME
-from armistice.schemas import schema_comment
+from armistice.records.schemas import schema_comment
 from conftest import REPO, run_cli
 
 KINDS = list(KIND_BY_NAME)

@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 from frictionless import Package
 
-from armistice import package as pkg
-from armistice.checks import validate
+from armistice.publish import package as pkg
+from armistice.rules.checks import validate
 from armistice.models import KIND_BY_NAME
-from armistice.tables import fields, iter_tables, table_by_name, unflatten
+from armistice.publish.tables import fields, iter_tables, table_by_name, unflatten
 from conftest import REPO, VALID, run_cli
 
 
@@ -248,7 +248,7 @@ def test_build_out_puts_everything_under_the_folder(valid_root: Path, tmp_path_f
 
 
 def test_every_role_value_has_a_meaning_and_is_published_as_an_enum() -> None:
-    from armistice.tables import PERSON_ROLES, ROLES, table_by_name
+    from armistice.publish.tables import PERSON_ROLES, ROLES, table_by_name
 
     assert set(ROLES["document_people"]) == {"recipient", "mentioned", *PERSON_ROLES}
     for name, meanings in ROLES.items():

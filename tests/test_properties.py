@@ -20,11 +20,11 @@ from pathlib import Path
 import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from armistice import package as pkg
-from armistice.checks import validate
+from armistice.publish import package as pkg
+from armistice.rules.checks import validate
 from armistice.models import KIND_BY_NAME, RECORD_KINDS
-from armistice.schemas import schema_comment
-from armistice.tables import fields, iter_tables, unflatten
+from armistice.records.schemas import schema_comment
+from armistice.publish.tables import fields, iter_tables, unflatten
 from conftest import REPO, VALID, run_cli
 
 WORD = st.from_regex(r"[a-z]{3,9}", fullmatch=True)
@@ -218,6 +218,6 @@ NAME_TEXT = st.text(alphabet=st.sampled_from(ODD_CASES), max_size=40)
 @given(st.lists(st.text(alphabet=st.sampled_from(ODD_CASES), min_size=1, max_size=6), min_size=1, max_size=6),
        NAME_TEXT)
 def test_the_name_index_finds_exactly_the_names_a_search_finds(names: list[str], text: str) -> None:
-    from armistice.checks import NameIndex, occurs
+    from armistice.rules.checks import NameIndex, occurs
 
     assert NameIndex(names).present(text) == {name for name in names if occurs(name, text)}

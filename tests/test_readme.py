@@ -33,11 +33,11 @@ from pathlib import Path
 
 import pytest
 
-from armistice import package as pkg
-from armistice import skeleton
+from armistice.publish import package as pkg
+from armistice.records import skeleton
 from armistice.cli import main
 from armistice.models import KIND_BY_NAME
-from armistice.release import NAME, write_zip
+from armistice.release.cut import NAME, write_zip
 from conftest import REPO
 
 DOCS = ("README.md", "CONTRIBUTING.md")

@@ -11,7 +11,7 @@ import hashlib
 
 import pytest
 
-from armistice.checks import apply_corrections, claimed_people, claimed_places, source_body, squash, validate
+from armistice.rules.checks import apply_corrections, claimed_people, claimed_places, source_body, squash, validate
 from armistice.models import Document
 from conftest import REPO, run_cli
 

@@ -20,9 +20,9 @@ import pytest
 import rispy
 from pybtex.database import parse_string
 
-from armistice import package as pkg
-from armistice.citation import render, tex
-from armistice.diff import diff_sides
+from armistice.publish import package as pkg
+from armistice.release.citation import render, tex
+from armistice.release.diff import diff_sides
 from conftest import REPO, VALID, run_cli
 
 DOCUMENT = "1951-08-13-ciphered-telegram-22834"
@@ -39,8 +39,8 @@ def _dataset() -> dict:
 
 
 def test_citation_cff_is_current_and_equals_the_package_version_and_date(monkeypatch) -> None:
-    from armistice.citation import citation_cff
-    from armistice.package import load_dataset
+    from armistice.release.citation import citation_cff
+    from armistice.publish.package import load_dataset
 
     assert (REPO / "CITATION.cff").read_text() == citation_cff(load_dataset(REPO / "dataset.yaml")), "run `make generate`"
     import yaml
@@ -87,8 +87,8 @@ def test_bibtex_parses_and_pastes_into_latex(monkeypatch) -> None:
 
 
 def test_ris_parses() -> None:
-    from armistice.citation import dataset_item
-    from armistice.package import load_dataset
+    from armistice.release.citation import dataset_item
+    from armistice.publish.package import load_dataset
 
     (entry,) = rispy.loads(render(dataset_item(load_dataset(REPO / "dataset.yaml")), "ris"))
     assert entry["type_of_reference"] == "DATA" and entry["title"] == "Korean Armistice Telegrams, 1951"

@@ -47,8 +47,8 @@ def test_the_parallel_pipeline_reports_what_the_in_memory_path_reports(case: Pat
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """`armistice validate` streams documents through worker processes; on every fixture, forced to
     use two workers, it reports exactly what the in-memory validator reports."""
-    from armistice import pipeline
-    from armistice.checks import validate
+    from armistice.rules import validate as pipeline
+    from armistice.rules.checks import validate
 
     overlay(case, tmp_path)
     monkeypatch.chdir(tmp_path)

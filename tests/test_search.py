@@ -1,6 +1,6 @@
 """Search and browsing stay fast on a large archive, and give exactly the rows Datasette's own query gives.
 
-The database indexes each table's default order and facets (`armistice.browsing`). The Datasette
+The database indexes each table's default order and facets (`armistice.publish.browsing`). The Datasette
 plugin `armistice_search` writes the search clause as ``+rowid in (...)`` when a word matches a large
 share of the table and the page's order and facets are indexed, so SQLite walks the order's index
 instead of looking up and sorting every match. These tests run on a synthetic corpus of 60
@@ -18,9 +18,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from armistice import browsing
-from armistice import package as pkg
-from armistice import serve
+from armistice.publish import browsing
+from armistice.publish import package as pkg
+from armistice.explore import serve
 from conftest import REPO
 from test_datasette import make_datasette
 

@@ -41,9 +41,9 @@ def validate(paths: tuple[Path, ...], output: str) -> None:
     Example:
       armistice validate records/documents/1951-08-13-ciphered-telegram-22834.yaml
     """
-    from armistice.findings import summary, to_json
-    from armistice.pipeline import scan
-    from armistice.records import UsageError
+    from armistice.records.findings import summary, to_json
+    from armistice.rules.validate import scan
+    from armistice.records.files import UsageError
 
     try:
         result = scan(list(paths) or [DEFAULT_RECORDS])
@@ -71,9 +71,9 @@ def fmt(paths: tuple[Path, ...], check: bool) -> None:
     Example:
       armistice fmt --check         # what CI runs
     """
-    from armistice.fmt import FormatError, format_file
-    from armistice.loading import LoadError
-    from armistice.records import UsageError, discover, shown
+    from armistice.records.fmt import FormatError, format_file
+    from armistice.records.loading import LoadError
+    from armistice.records.files import UsageError, discover, shown
 
     try:
         _, targets, _ = discover(list(paths) or [DEFAULT_RECORDS])
@@ -112,7 +112,7 @@ def build(records: Path, out: Path) -> None:
     Example:
       armistice build --out /tmp/package   # datapackage.json, data/, dist/ under /tmp/package
     """
-    from armistice.package import BuildError, build as run, outputs
+    from armistice.publish.package import BuildError, build as run, outputs
 
     if not records.is_dir():
         raise click.UsageError(f"{records}: no such records folder")
@@ -147,8 +147,8 @@ def serve(host: str, port: int, records: Path) -> None:
     Example:
       armistice serve --port 8002   # then open http://127.0.0.1:8002
     """
-    from armistice.package import BuildError
-    from armistice.serve import run
+    from armistice.publish.package import BuildError
+    from armistice.explore.serve import run
 
     try:
         run(Path("."), records, host, port)
@@ -173,8 +173,8 @@ def cite(record_id: str | None, fmt: str, records: Path) -> None:
       armistice cite --format bibtex
       armistice cite 1951-08-13-ciphered-telegram-22834 --format chicago
     """
-    from armistice.citation import dataset_item, document_item, render
-    from armistice.package import BuildError, find_dataset, load_dataset
+    from armistice.release.citation import dataset_item, document_item, render
+    from armistice.publish.package import BuildError, find_dataset, load_dataset
 
     try:
         dataset = load_dataset(find_dataset(records))
@@ -183,7 +183,7 @@ def cite(record_id: str | None, fmt: str, records: Path) -> None:
     if record_id is None:
         click.echo(render(dataset_item(dataset), fmt), nl=False)
         return
-    from armistice.records import load_records
+    from armistice.records.files import load_records
 
     collection, _, _ = load_records([records])
     document = collection.get("document", record_id)
@@ -209,7 +209,7 @@ def diff(old: str, new: str) -> None:
     Example:
       armistice diff v1.0.0 .
     """
-    from armistice.diff import SideError, diff_sides, report
+    from armistice.release.diff import SideError, diff_sides, report
 
     try:
         click.echo(report(diff_sides(old, new, Path("."))), nl=False)
@@ -230,7 +230,7 @@ def release(version: str, day: str | None) -> None:
     Example:
       armistice release 1.1.0      # then commit and tag as printed
     """
-    from armistice.release import ReleaseError, release as run
+    from armistice.release.cut import ReleaseError, release as run
 
     try:
         result = run(Path("."), version, day)
@@ -265,8 +265,8 @@ def new(kind: str, record_id: str, records: Path) -> None:
     Example:
       armistice new person matthew-ridgway   # writes records/people/matthew-ridgway.yaml
     """
-    from armistice.records import shown
-    from armistice.skeleton import NewError, create, is_records_root, required_fields
+    from armistice.records.files import shown
+    from armistice.records.skeleton import NewError, create, is_records_root, required_fields
 
     if not is_records_root(records):
         raise click.UsageError(f"{records}: not a records folder (no documents/, people/ ... inside it)")

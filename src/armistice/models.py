@@ -10,7 +10,7 @@ an identifier, an unknown key is an error rather than ignored data. Closed vocab
 whose every value carries its meaning (see :class:`Vocabulary`).
 
 Rules that relate several values (a reference resolves, a message precedes the telegram that
-forwards it, a name is grounded in the text) live in :mod:`armistice.checks`, not here: the models
+forwards it, a name is grounded in the text) live in :mod:`armistice.rules`, not here: the models
 state only what a plain JSON Schema validator can also check, so an editor and
 ``armistice validate`` agree on every single record.
 """

@@ -11,7 +11,7 @@ The canonical form:
 - comments are kept.
 
 ruamel.yaml (round-trip) provides the comment-preserving layout. The values themselves always come
-from :mod:`armistice.loading`, the strict loader validation uses, and the result is parsed again
+from :mod:`armistice.records.loading`, the strict loader validation uses, and the result is parsed again
 and compared, so formatting can never change what a record says.
 """
 
@@ -30,10 +30,10 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
-from armistice.loading import _resolve_plain, parse_text
+from armistice.records.loading import _resolve_plain, parse_text
 from armistice.models import KIND_BY_FOLDER, Record
-from armistice.records import model_at
-from armistice.schemas import schema_comment
+from armistice.records.files import model_at
+from armistice.records.schemas import schema_comment
 
 WIDTH = 4096
 _DATE_SHAPE = re.compile(r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2}(T[0-9]{2}:[0-9]{2})?)?)?$")

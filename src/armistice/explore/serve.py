@@ -18,10 +18,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from armistice.browsing import FACETS, SORT
+from armistice.publish.browsing import FACETS, SORT
 from armistice.models import Dataset
-from armistice.package import DATABASE_NAME, build, find_dataset, load_dataset, outputs
-from armistice.tables import iter_tables
+from armistice.publish.package import DATABASE_NAME, build, find_dataset, load_dataset, outputs
+from armistice.publish.tables import iter_tables
 
 DATABASE = DATABASE_NAME.removesuffix(".db")
 HERE = Path(__file__).resolve().parent

@@ -28,9 +28,9 @@ from typing import Any, Callable, Iterable, Iterator
 from pydantic import BaseModel
 
 from armistice import dates
-from armistice.findings import Finding, FieldPath, format_field
+from armistice.records.findings import Finding, FieldPath, format_field
 from armistice.models import Document, Event, Person, Place, Record, Ref, split_annotation
-from armistice.records import Collection, Entry
+from armistice.records.files import Collection, Entry
 
 Check = Callable[["Entry", "Context"], Iterator[Finding]]
 
@@ -661,9 +661,9 @@ def validate(paths: list[Path]) -> tuple[Collection, list[Finding]]:
     """Load, model-validate and cross-check records; the findings to report, sorted by file and line.
 
     Every record stays in memory (the returned collection): for the repository's records and for
-    tests. :mod:`armistice.pipeline` checks an archive-sized root in parallel and streaming.
+    tests. :mod:`armistice.rules.validate` checks an archive-sized root in parallel and streaming.
     """
-    from armistice.records import load_records
+    from armistice.records.files import load_records
 
     collection, findings, report = load_records(paths)
     extra = run_checks(collection)

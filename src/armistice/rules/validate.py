@@ -1,6 +1,6 @@
 """Checking an archive-sized records root: documents streamed through worker processes.
 
-:func:`armistice.checks.validate` keeps every record in memory, which is what tests and small
+:func:`armistice.rules.checks.validate` keeps every record in memory, which is what tests and small
 tools want. An archive holds thousands of documents, so here the records that are not documents
 (the registry: people, places, topics, events, tombstones; few, and what every document is checked
 against) are loaded first, and then the documents go, in id order and in chunks, through a pool of
@@ -8,7 +8,7 @@ worker processes (one per core) that read, validate and check each one and send 
 findings, what the collection-wide rules need, and, for a build, its table rows. Memory stays flat
 whatever the number of documents, and both cores parse.
 
-The findings are exactly those of :func:`armistice.checks.validate` (a test compares the two). In
+The findings are exactly those of :func:`armistice.rules.checks.validate` (a test compares the two). In
 one rare case, two documents with the same id, which of them is kept decides which is checked, so
 the run is redone in memory to report exactly what the in-memory path reports.
 """
@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from armistice.checks import Context, check_collection, check_record, make_context, merge, validate
-from armistice.findings import Finding
+from armistice.rules.checks import Context, check_collection, check_record, make_context, merge, validate
+from armistice.records.findings import Finding
 from armistice.models import Document
-from armistice.records import Collection, Loading, admit, load_entry, plan
+from armistice.records.files import Collection, Loading, admit, load_entry, plan
 
 CHUNK = 32
 """Documents per task: large enough that sending a task costs little, small enough to balance."""
@@ -41,7 +41,7 @@ Sink = Callable[[str, Any], None]
 
 @dataclass
 class Gathered:
-    """What the collection-wide rules need from one document (see :func:`armistice.checks.merge`)."""
+    """What the collection-wide rules need from one document (see :func:`armistice.rules.checks.merge`)."""
 
     documents: set[str]
     reported: set[str]

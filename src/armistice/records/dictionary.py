@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from armistice.models import RECORD_KINDS, Ref, Vocabulary, split_annotation
-from armistice.schemas import schema_comment
+from armistice.records.schemas import schema_comment
 
 INTRO = """\
 # Records: the curator's data dictionary

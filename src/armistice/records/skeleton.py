@@ -27,9 +27,9 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from armistice.dictionary import field_type
+from armistice.records.dictionary import field_type
 from armistice.models import KIND_BY_NAME, SLUG_PATTERN, Record, Vocabulary, split_annotation
-from armistice.schemas import schema_comment
+from armistice.records.schemas import schema_comment
 
 SUFFIX = ".yaml"
 WIDTH = 100
@@ -166,7 +166,7 @@ def render(kind: str, record_id: str) -> str:
 
 def withdrawn(root: Path, kind: str, record_id: str) -> str | None:
     """Where a tombstone withdraws ``record_id`` of ``kind``, with its version and replacement, if one does."""
-    from armistice.loading import LoadError, load_file
+    from armistice.records.loading import LoadError, load_file
 
     folder = root / KIND_BY_NAME["tombstone"].folder
     for path in sorted(folder.glob(f"*{SUFFIX}")) if folder.is_dir() else []:

@@ -16,8 +16,8 @@ from typing import Any
 
 import sqlite_utils
 
-from armistice import browsing
-from armistice.tables import Table, foreign_keys, iter_tables
+from armistice.publish import browsing
+from armistice.publish.tables import Table, foreign_keys, iter_tables
 
 SQL_TYPES = {"string": "TEXT", "integer": "INTEGER", "number": "REAL", "date": "TEXT", "array": "TEXT", "boolean": "INTEGER"}
 

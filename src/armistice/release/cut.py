@@ -3,7 +3,7 @@
 ``armistice release VERSION`` refuses (exit 1, one clear message) when the records do not validate,
 the working tree has uncommitted changes, CHANGELOG.md has no entry for VERSION, or VERSION is
 smaller than the bump the version policy requires against the previous release (the highest
-release found by its ``vX.Y.Z`` tag or its release commit; see :mod:`armistice.history`).
+release found by its ``vX.Y.Z`` tag or its release commit; see :mod:`armistice.release.history`).
 Otherwise it sets the version (and the release date, for a new version) in dataset.yaml,
 regenerates CITATION.cff and the Datasette metadata, builds, and writes
 ``dist/korean-armistice-telegrams-VERSION.zip`` and ``dist/SHA256SUMS``. Run on the release
@@ -24,12 +24,12 @@ from datetime import date as Date
 from datetime import datetime, timezone
 from pathlib import Path
 
-from armistice import diff as diffs
-from armistice import history
-from armistice.citation import citation_cff, dataset_item, render
+from armistice.release import diff as diffs
+from armistice.release import history
+from armistice.release.citation import citation_cff, dataset_item, render
 from armistice.models import VERSION_PATTERN, Dataset
-from armistice.package import DATABASE_NAME, BuildError, build, load_dataset
-from armistice.tables import iter_tables
+from armistice.publish.package import DATABASE_NAME, BuildError, build, load_dataset
+from armistice.publish.tables import iter_tables
 
 NAME = "korean-armistice-telegrams"
 
@@ -50,7 +50,7 @@ class Release:
 
 def previous_release(repository: Path, version: str | None = None) -> tuple[str, str] | None:
     """The highest released version and its commit, from the tags or the release commits
-    (:mod:`armistice.history`).
+    (:mod:`armistice.release.history`).
 
     When HEAD is itself the release commit of ``version``, that release is being rebuilt (as the
     release workflow does from the tagged commit), and the release before it is the previous one.
@@ -80,7 +80,7 @@ def set_version(path: Path, version: str, day: str) -> None:
 
 def write_generated(repository: Path) -> None:
     """Files derived from dataset.yaml: CITATION.cff and the Datasette metadata."""
-    from armistice.serve import write_metadata
+    from armistice.explore.serve import write_metadata
 
     dataset = load_dataset(repository / "dataset.yaml")
     (repository / "CITATION.cff").write_text(citation_cff(dataset), encoding="utf-8")
@@ -151,7 +151,7 @@ def write_zip(repository: Path, dataset: Dataset, target: Path) -> None:
 
 def release(repository: Path, version: str, day: str | None = None) -> Release:
     """Run every check, then bump, build and package. Raises ReleaseError when refused."""
-    from armistice.checks import validate
+    from armistice.rules.checks import validate
 
     if not re.match(VERSION_PATTERN, version):
         raise ReleaseError(f"{version!r} is not a version: write MAJOR.MINOR.PATCH, e.g. 1.0.0")

@@ -27,7 +27,7 @@ from typing import Any
 
 import yaml
 
-from armistice.findings import Finding, FieldPath, format_field
+from armistice.records.findings import Finding, FieldPath, format_field
 
 MAX_BYTES = 1024 * 1024
 """A record larger than this is refused: the longest telegram is under 10 KB."""

@@ -2,7 +2,7 @@
 
 Each side is a package folder (``.`` for the working tree's built package), a release zip, or a git
 ref (the committed ``datapackage.json`` and ``data/`` at that ref); a release such as ``v1.0.0`` is
-found by its tag or, in a clone without tags, by its release commit (:mod:`armistice.history`).
+found by its tag or, in a clone without tags, by its release commit (:mod:`armistice.release.history`).
 The comparison is made on the published tables, keyed by their primary keys, so it sees exactly
 what users download.
 
@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from armistice import history
-from armistice.tables import ROOT_TABLE
+from armistice.release import history
+from armistice.publish.tables import ROOT_TABLE
 
 BUMPS = ("none", "patch", "minor", "major")
 ROOTS = set(ROOT_TABLE.values())

@@ -2,7 +2,7 @@
 
 A records root holds one folder per kind (``documents/``, ``people/`` ...), one ``<id>.yaml`` file
 per record. This module turns a set of paths into a :class:`Collection` of validated records and a
-list of located findings; cross-record rules are applied afterwards by :mod:`armistice.checks`.
+list of located findings; cross-record rules are applied afterwards by :mod:`armistice.rules`.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Any, Iterable, Iterator
 
 from pydantic import BaseModel, ValidationError
 
-from armistice.findings import Finding, FieldPath, format_field
-from armistice.loading import LoadError, Loaded, load_file
+from armistice.records.findings import Finding, FieldPath, format_field
+from armistice.records.loading import LoadError, Loaded, load_file
 from armistice.models import CUSTOM_ERRORS, KIND_BY_FOLDER, RECORD_KINDS, Record, split_annotation
 
 SUFFIX = ".yaml"

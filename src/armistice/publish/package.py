@@ -29,12 +29,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from armistice import database
-from armistice.findings import Finding
-from armistice.loading import LoadError, load_file
+from armistice.publish import database
+from armistice.records.findings import Finding
+from armistice.records.loading import LoadError, load_file
 from armistice.models import Dataset
-from armistice.records import model_findings
-from armistice.tables import Column, Table, foreign_keys, iter_tables, published_rows
+from armistice.records.files import model_findings
+from armistice.publish.tables import Column, Table, foreign_keys, iter_tables, published_rows
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 DATABASE_NAME = "korean-armistice-telegrams.db"
@@ -289,12 +289,12 @@ def prepare_document(document: Any) -> dict[str, tuple[list[tuple[Any, ...]], st
 def build(records: Path, out: Path, dataset_path: Path | None = None, *, workers: int | None = None) -> BuildResult:
     """Validate ``records`` and publish the package and database into ``out``.
 
-    Documents stream through :func:`armistice.pipeline.scan` (in parallel, a document at a time)
+    Documents stream through :func:`armistice.rules.validate.scan` (in parallel, a document at a time)
     straight into the staging CSV files and database, so memory does not grow with the archive.
     Raises :class:`BuildError` (with the findings) when the records are invalid or an output cannot
     be written; nothing published is changed then.
     """
-    from armistice.pipeline import scan
+    from armistice.rules.validate import scan
 
     try:
         out.mkdir(parents=True, exist_ok=True)
