@@ -291,6 +291,23 @@ class Identification(Vocabulary):
     UNCERTAIN = "uncertain", "The source's name (often a bracketed transliteration) is not identified with certainty; nothing is guessed."
 
 
+class PageItem(Vocabulary):
+    """A value the archive's page gives, which the record copies; named in ``source.not_on_page`` when the page lacks it."""
+
+    TITLE = "title", "The title, in the page's heading or under 'Title'."
+    DATE = "date", "The document's date as the page writes it ('August 13, 1951')."
+    CITATION = "citation", "The archive's citation, under 'Citation'."
+    SUMMARY = "summary", "The archive's summary, under 'Summary'."
+    CREDITS = "credits", "The credits line, under 'Credits'."
+    UPLOADED = "uploaded", "The date the archive uploaded the document, under 'Original Uploaded Date'."
+    ORIGINAL_LANGUAGE = "original_language", "The original's language, under 'Original Language' or 'Language'."
+    RECORD_ID = "record_id", "The archive's record number, under 'Record ID' or at the end of the page's address."
+    ADDRESS = "address", "The page's own address, at the end of the citation."
+    OBTAINED_BY = "obtained_by", "Who obtained the document, after 'Obtained by' in the citation or 'Source'."
+    TRANSLATED_BY = "translated_by", "The translator, after 'Translated by' in the citation or 'Source'."
+    ARCHIVAL_REFERENCES = "archival_references", "The archival references listed in the citation or under 'Source'."
+
+
 class ArchiveName(Vocabulary):
     """The archive that publishes the translation."""
 
@@ -520,8 +537,12 @@ class Source(Base):
     """ISO 639 code of the original ('ru' for 'Original Language: Russian')."""
     translation_language: Annotated[str, Field(pattern="^[a-z]{2,3}$")]
     """ISO 639 code of the translation this record holds ('en')."""
+    uploaded: PartialDate | None = None
+    """The date the archive uploaded the document ('Original Uploaded Date'), as a date."""
     transcription: Transcription | None = None
     """The source text kept in the repository, for the text comparison."""
+    not_on_page: UniqueList(Closed(PageItem)) = []
+    """The values the page does not give: stated, so that an omission is visible and checked."""
 
 
 class Correction(Base):
