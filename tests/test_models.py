@@ -34,6 +34,7 @@ from armistice.models import (
     verbatim_paths,
     verbatim_values,
 )
+from armistice.publish.tables import table_by_name
 from armistice.records.findings import format_field
 from armistice.records.loading import load_file
 from conftest import VALID, run_cli
@@ -146,6 +147,7 @@ def test_each_record_kind_is_named_once_and_the_same_everywhere() -> None:
     assert cli.RECORD_KINDS == [model.record_kind for model in RECORD_KINDS], "the choices of `armistice new`"
     for model in RECORD_KINDS:
         assert KIND_BY_FOLDER[model.folder] is model and KIND_BY_NAME[model.record_kind] is model
+        assert table_by_name(model.folder).kind == model.record_kind, "its table is named after its folder"
     assert [kind.value for kind in RecordKind] == [model.record_kind for model in WITHDRAWABLE]
     for kind, model in zip(RecordKind, WITHDRAWABLE):
         assert f"(records/{model.folder}/)" in kind.meaning, "a tombstone's kind says where such records live"
