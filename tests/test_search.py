@@ -1,11 +1,11 @@
 """Search and browsing stay fast on a large archive, and give exactly the rows Datasette's own query gives.
 
-The database indexes each table's default order and facets (`armistice.publish.browsing`). The Datasette
-plugin `armistice_search` writes the search clause as ``+rowid in (...)`` when a word matches a large
-share of the table and the page's order and facets are indexed, so SQLite walks the order's index
-instead of looking up and sorting every match. These tests run on a synthetic corpus of 60
-documents (scripts/synth.py), big enough to hold both common and rare words; the speed itself is
-measured by `make bench`.
+The database indexes each table's default order and facets (each table's declaration in
+`armistice.publish.tables` names them). The Datasette plugin `armistice_search` writes the search
+clause as ``+rowid in (...)`` when a word matches a large share of the table and the page's order
+and facets are indexed, so SQLite walks the order's index instead of looking up and sorting every
+match. These tests run on a synthetic corpus of 60 documents (scripts/synth.py), big enough to hold
+both common and rare words; the speed itself is measured by `make bench`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from armistice.publish import browsing
+from armistice.publish.tables import iter_tables
 from armistice.publish import package as pkg
 from armistice.explore import serve
 from conftest import REPO
@@ -81,11 +81,11 @@ def _where(response) -> str:
 
 
 def test_every_default_order_and_facet_is_indexed(corpus) -> None:
-    for table, facets in {**browsing.FACETS, **{t: [] for t in browsing.SORT}}.items():
+    for table in iter_tables():
         leading = {corpus.connection.execute(f"PRAGMA index_info('{index[1]}')").fetchone()[2]
-                   for index in corpus.connection.execute(f"PRAGMA index_list('{table}')")}
-        wanted = [f for f in facets if isinstance(f, str)] + ([browsing.SORT[table]] if table in browsing.SORT else [])
-        assert set(wanted) <= leading, f"{table}: {set(wanted) - leading} not indexed"
+                   for index in corpus.connection.execute(f"PRAGMA index_list('{table.name}')")}
+        wanted = [f for f in table.facets if isinstance(f, str)] + ([table.order] if table.order else [])
+        assert set(wanted) <= leading, f"{table.name}: {set(wanted) - leading} not indexed"
 
 
 def test_the_first_page_in_date_order_reads_the_index_not_the_whole_table(corpus) -> None:

@@ -7,7 +7,7 @@ them up again. For a word found in most of 100,000 documents that is 100,000 loo
 3 GB per query, 150-250 ms each (BENCHMARKS.md).
 
 When the matches are a large share of the table (at least one row in ``SHARE``), and the page's order
-and each of its plain facets are indexed (`armistice.publish.browsing` says which the build indexes), this
+and each of its plain facets are indexed (`armistice.publish.tables.Table.indexes` says which the build indexes), this
 wrapper around Datasette's search filter writes ``+rowid in (...)`` instead. The rows are the same; the unary plus only stops SQLite from
 using the list of matches as an index, so it walks the index of the page's order and stops after a
 page of matches, and counts over the smallest index. Otherwise Datasette's clause is left alone: for

@@ -1,8 +1,11 @@
 """The record kinds of the dataset: the single source of truth.
 
 Everything else is generated from these classes: the JSON Schemas in ``schema/``, the data
-dictionary in ``records/README.md``, and (in later stages) the Frictionless table schemas and the
-Datasette metadata. Each field carries its description as an attribute docstring.
+dictionary in ``records/README.md``, the skeletons of ``armistice new``, the published tables and
+the Datasette metadata. Each field carries its description as an attribute docstring, and what it
+means to that code as a marker in its ``Annotated`` metadata (:class:`Ref`, :class:`Partial`,
+:class:`Verbatim`, :class:`Uri`); :func:`fields` is the one walk over a model's fields that every
+reader uses. Each record kind names its folder, table and vocabulary value once, on its class.
 
 The models are strict on purpose. Curators type these files by hand, and a silent coercion is a
 silent edit of the historical record: the string ``"1951"`` is not an integer, an integer is not
@@ -17,12 +20,13 @@ state only what a plain JSON Schema validator can also check, so an editor and
 
 from __future__ import annotations
 
+import functools
 import re
 import types
 import typing
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar, TypeVar
+from typing import Annotated, Any, ClassVar, Iterator, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -38,27 +42,51 @@ from pydantic import (
 from pydantic_core import PydanticCustomError, core_schema
 
 from armistice.dates import PARTIAL_DATE_PATTERN, date_problem
+from armistice.records.findings import FieldPath
 
 
-def split_annotation(annotation: Any) -> tuple[Any, list[Any], bool]:
-    """A field annotation's base type, its Annotated metadata, and whether None is allowed.
+# --------------------------------------------------------------------------------------------
+# Markers: what a field means to the code that reads the models
+# --------------------------------------------------------------------------------------------
+# Pydantic ignores these; they ride in a field's ``Annotated`` metadata so that the rules, the
+# tables, the data dictionary and the skeletons learn a field's meaning from the field itself (see
+# :func:`fields`), never from its name or its validator's name.
 
-    Looks through ``Annotated`` and ``Optional`` (the first type that is not None), not through
-    ``list``: the code that reads the models (rules, tables, dictionary, skeletons) needs both.
+
+@dataclass(frozen=True)
+class Ref:
+    """Marks an identifier field as a reference to a record of another kind (checked by the rules)."""
+
+    kind: str
+
+
+@dataclass(frozen=True)
+class Partial:
+    """Marks a partial date (published with the first and last day it can mean)."""
+
+
+@dataclass(frozen=True)
+class Verbatim:
+    """Marks a field that copies the source's own words, checked to occur in the text ``within`` names.
+
+    ``within`` is ``"document"`` (the document's text), ``"message"`` (the text of the quoted message
+    holding the field) or ``"citation"`` (the archive's citation of the document).
     """
-    metadata: list[Any] = []
-    optional = False
-    while True:
-        origin = typing.get_origin(annotation)
-        if origin is typing.Annotated:
-            args = typing.get_args(annotation)
-            annotation, metadata = args[0], metadata + list(args[1:])
-        elif origin in (typing.Union, types.UnionType):
-            args = [a for a in typing.get_args(annotation) if a is not type(None)]
-            optional = optional or len(args) < len(typing.get_args(annotation))
-            annotation = args[0]
-        else:
-            return annotation, metadata, optional
+
+    within: str = "document"
+
+
+@dataclass(frozen=True)
+class Uri:
+    """Marks a web address (published with the Table Schema format ``uri``)."""
+
+
+@dataclass(frozen=True)
+class TypeName:
+    """How the data dictionary and the skeletons name a scalar type in words ('text (one line)')."""
+
+    words: str
+
 
 # --------------------------------------------------------------------------------------------
 # Scalar types
@@ -105,6 +133,7 @@ Line = Annotated[
     WithJsonSchema(
         {"type": "string", "pattern": "^\\S(.*\\S)?$", "not": {"pattern": "[\\n\\r]"}}
     ),
+    TypeName("text (one line)"),
 ]
 """One line of text, as written, without surrounding spaces."""
 
@@ -112,6 +141,7 @@ Text = Annotated[
     str,
     AfterValidator(_not_blank),
     WithJsonSchema({"type": "string", "pattern": "\\S"}),
+    TypeName("text"),
 ]
 """Free text, possibly several paragraphs, not blank."""
 
@@ -125,6 +155,8 @@ PartialDate = Annotated[
             "examples": ["1951", "1951-08", "1951-08-13", "1951-08-13T17:20"],
         }
     ),
+    Partial(),
+    TypeName("partial date"),
 ]
 """A date as precise as the source: YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDTHH:MM (local clock)."""
 
@@ -135,17 +167,11 @@ CUSTOM_ERRORS = frozenset(
 """Error types raised by this module's validators: their messages are complete as they stand."""
 
 
-@dataclass(frozen=True)
-class Ref:
-    """Marks an identifier field as a reference to a record of another kind (checked in ``checks``)."""
-
-    kind: str
-
-
 def _id(kind: str | None) -> Any:
     metadata: list[Any] = [
         AfterValidator(_slug),
         WithJsonSchema({"type": "string", "pattern": SLUG_PATTERN}),
+        TypeName("id"),
     ]
     if kind:
         metadata.append(Ref(kind))
@@ -336,7 +362,7 @@ class Timed(Base):
 
     at: PartialDate
     """The moment as a partial date, local clock time of the place where it was noted."""
-    as_written: Line
+    as_written: Annotated[Line, Verbatim()]
     """The words and figures of the source, verbatim (e.g. 'Received 17:20 13.8.1951')."""
 
 
@@ -345,7 +371,7 @@ class Origin(Base):
 
     place: PlaceId
     """The place of origin (a place id)."""
-    as_written: Line
+    as_written: Annotated[Line, Verbatim()]
     """The header line verbatim, editorial brackets included (e.g. 'from [BEIJING]')."""
     time: PartialDate | None = None
     """A time printed beside the place of origin without a label; the source does not say whether it is when the telegram was sent or received."""
@@ -374,7 +400,7 @@ class StampNumber(Base):
 class Stamp(Base):
     """A stamp on the received copy, e.g. 'SUBJECT TO RETURN to the IV Unit OS VKP(b) CC'."""
 
-    as_written: Text
+    as_written: Annotated[Text, Verbatim()]
     """The stamp's text verbatim, without the editorial '[Stamp: ...]' brackets."""
     instruction: Line
     """The instruction the stamp gives (e.g. 'SUBJECT TO RETURN')."""
@@ -395,7 +421,7 @@ class RegistrationNumber(Base):
     """Where on the page the number stands."""
     date: PartialDate | None = None
     """A date written with the number, if any."""
-    as_written: Line
+    as_written: Annotated[Line, Verbatim()]
     """The number and its date as written (e.g. 'No. 4061 13.8.51')."""
 
 
@@ -414,7 +440,7 @@ class HandlingNote(Base):
     """For 'copies-printed': how many copies."""
     copy_numbers: Line | None = None
     """For 'filed': which copies, as written (e.g. '3 and 4', '3-11')."""
-    as_written: Line
+    as_written: Annotated[Line, Verbatim()]
     """The note verbatim."""
 
 
@@ -429,7 +455,7 @@ class Reference(Base):
     """To whom, when the text makes it clear."""
     date: PartialDate | None = None
     """Its date as given, no more precise than the text."""
-    as_written: Line
+    as_written: Annotated[Line, Verbatim("message")]
     """The words of the text that refer to it, verbatim."""
 
 
@@ -438,7 +464,7 @@ class AgendaItem(Base):
 
     number: int = Field(ge=1)
     """The point's number as given."""
-    text: Text
+    text: Annotated[Text, Verbatim("message")]
     """The point verbatim."""
 
 
@@ -462,7 +488,7 @@ class Message(Base):
     """Who sent it."""
     recipients: UniqueList(PersonId, min_length=1)
     """To whom it is addressed."""
-    addressed_as: Line | None = None
+    addressed_as: Annotated[Line, Verbatim()] | None = None
     """The address line verbatim (e.g. 'To Comrade Mao Zedong.')."""
     copies_to: UniqueList(PersonId) = []
     """Who received copies ('Copies to Cdes. Kim Il Sung and Peng Dehuai')."""
@@ -474,7 +500,7 @@ class Message(Base):
     """Earlier telegrams it mentions (proposals and drafts are not telegrams: link their events instead)."""
     agenda: Agenda | None = None
     """A proposed agenda it sets out, item by item."""
-    text: Text
+    text: Annotated[Text, Verbatim()]
     """The message verbatim (after the document's recorded repairs), without the enclosing quotation marks."""
 
 
@@ -493,7 +519,7 @@ class ArchivalReference(Base):
     """Papka (folder), as given."""
     listy: Line | None = None
     """Listy (sheets), as given (e.g. '56-58', '0001-0002')."""
-    as_written: Line
+    as_written: Annotated[Line, Verbatim("citation")]
     """The reference verbatim from the citation (e.g. 'APRF, f. 45, op. 1, d. 341, ll. 56-58')."""
 
 
@@ -519,7 +545,7 @@ class Source(Base):
     """The publishing archive."""
     record_id: int = Field(ge=1)
     """The archive's record number."""
-    url: Annotated[str, Field(pattern="^https://digitalarchive\\.wilsoncenter\\.org/document/[0-9]+$")]
+    url: Annotated[str, Uri(), Field(pattern="^https://digitalarchive\\.wilsoncenter\\.org/document/[0-9]+$")]
     """The canonical address: https://digitalarchive.wilsoncenter.org/document/<record_id>."""
     retrieved_from: Annotated[str, Field(pattern="^https?://[^\\s]+$")]
     """The address the transcription was taken from (often a mirror), as given."""
@@ -566,10 +592,17 @@ class Correction(Base):
 
 
 class Record(Base):
-    """A record: one YAML file in the folder of its kind, named after its id."""
+    """A record: one YAML file in the folder of its kind, named after its id.
+
+    Each kind says here, once, what every other part of the package calls it: ``record_kind`` is
+    its name in messages, tombstones and ``armistice new``; ``folder`` is the folder of its files
+    under ``records/`` and the name of its published table; ``called`` opens the meaning of its
+    :class:`RecordKind` value.
+    """
 
     folder: ClassVar[str]
     record_kind: ClassVar[str]
+    called: ClassVar[str]
     id: Id
     """Identifier: lowercase slug, equal to the file name without '.yaml', stable forever."""
 
@@ -579,6 +612,7 @@ class Person(Record):
 
     folder: ClassVar[str] = "people"
     record_kind: ClassVar[str] = "person"
+    called: ClassVar[str] = "A person"
 
     name: Line
     """Canonical name in modern standard romanisation (Pinyin for Chinese, McCune-Reischauer-style for Korean names as the sources write them)."""
@@ -601,6 +635,7 @@ class Place(Record):
 
     folder: ClassVar[str] = "places"
     record_kind: ClassVar[str] = "place"
+    called: ClassVar[str] = "A place"
 
     name: Line
     """Canonical name in modern romanisation."""
@@ -650,6 +685,7 @@ class Topic(Record):
 
     folder: ClassVar[str] = "topics"
     record_kind: ClassVar[str] = "topic"
+    called: ClassVar[str] = "A topic of the controlled vocabulary"
 
     name: Line
     """The topic's name."""
@@ -662,6 +698,7 @@ class Event(Record):
 
     folder: ClassVar[str] = "events"
     record_kind: ClassVar[str] = "event"
+    called: ClassVar[str] = "An event"
 
     title: Line
     """A short title."""
@@ -680,6 +717,7 @@ class Document(Record):
 
     folder: ClassVar[str] = "documents"
     record_kind: ClassVar[str] = "document"
+    called: ClassVar[str] = "A document"
 
     title: Line
     """The title exactly as the archive gives it."""
@@ -689,7 +727,7 @@ class Document(Record):
     """What the document is."""
     number: Line | None = None
     """The telegram's number from its header (e.g. '22834')."""
-    issuer: Line | None = None
+    issuer: Annotated[Line, Verbatim()] | None = None
     """The office named at the head of the page, verbatim (e.g. 'SECOND MAIN ADMINISTRATION OF THE GENERAL STAFF OF THE SOVIET ARMY')."""
     series: Line | None = None
     """The series marking, verbatim after the word 'Series' (e.g. '"G" T')."""
@@ -697,13 +735,13 @@ class Document(Record):
     """The number of this copy, from 'Copy N° 2' at the head of the page."""
     sender: PersonId
     """Who sent the document."""
-    signature: Line | None = None
+    signature: Annotated[Line, Verbatim()] | None = None
     """The signature line verbatim (e.g. 'MAO ZEDONG')."""
     recipients: UniqueList(PersonId, min_length=1)
     """To whom it is addressed."""
-    addressed_as: Line | None = None
+    addressed_as: Annotated[Line, Verbatim()] | None = None
     """The name the address line uses, verbatim (e.g. 'FILIPPOV', Stalin's code name)."""
-    salutation: Line | None = None
+    salutation: Annotated[Line, Verbatim()] | None = None
     """The salutation verbatim (e.g. 'Comrade FILIPPOV!')."""
     origin: Origin | None = None
     """Where it was sent from."""
@@ -711,7 +749,7 @@ class Document(Record):
     """When the receiving cipher office received it."""
     distribution: list[Copy] = []
     """Who received copies, in the order of the list."""
-    distribution_as_written: Text | None = None
+    distribution_as_written: Annotated[Text, Verbatim()] | None = None
     """The distribution list verbatim."""
     stamps: list[Stamp] = []
     """Stamps on the copy."""
@@ -742,14 +780,16 @@ class Document(Record):
 
 
 
-class RecordKind(Vocabulary):
-    """The kinds of record, by the name used in messages and tombstones."""
+WITHDRAWABLE: tuple[type[Record], ...] = (Document, Person, Place, Topic, Event)
+"""The kinds a tombstone can withdraw, in the order they are documented and built."""
 
-    DOCUMENT = "document", "A document (records/documents/)."
-    PERSON = "person", "A person (records/people/)."
-    PLACE = "place", "A place (records/places/)."
-    TOPIC = "topic", "A topic of the controlled vocabulary (records/topics/)."
-    EVENT = "event", "An event (records/events/)."
+RecordKind = Vocabulary(  # type: ignore[misc]
+    "RecordKind",
+    [(model.record_kind.upper(), (model.record_kind, f"{model.called} (records/{model.folder}/)."))
+     for model in WITHDRAWABLE],
+    module=__name__,
+)
+RecordKind.__doc__ = "The kinds of record, by the name used in messages and tombstones."
 
 
 VERSION_PATTERN = "^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)$"
@@ -760,6 +800,7 @@ class Tombstone(Record):
 
     folder: ClassVar[str] = "tombstones"
     record_kind: ClassVar[str] = "tombstone"
+    called: ClassVar[str] = "A withdrawn record"
 
     kind: Closed(RecordKind)
     """The kind of the withdrawn record."""
@@ -771,11 +812,188 @@ class Tombstone(Record):
     """The record of the same kind that replaces it, if any."""
 
 
-RECORD_KINDS: tuple[type[Record], ...] = (Document, Person, Place, Topic, Event, Tombstone)
+RECORD_KINDS: tuple[type[Record], ...] = (*WITHDRAWABLE, Tombstone)
 """Every record kind, in the order they are documented and built."""
 
 KIND_BY_FOLDER: dict[str, type[Record]] = {model.folder: model for model in RECORD_KINDS}
 KIND_BY_NAME: dict[str, type[Record]] = {model.record_kind: model for model in RECORD_KINDS}
+
+
+# --------------------------------------------------------------------------------------------
+# Reading the models: one walk over a model's fields, for every consumer
+# --------------------------------------------------------------------------------------------
+
+
+def split_annotation(annotation: Any) -> tuple[Any, list[Any], bool]:
+    """A field annotation's base type, its Annotated metadata, and whether None is allowed.
+
+    Looks through ``Annotated`` and ``Optional`` (the first type that is not None), not through
+    ``list``: the code that reads the models (rules, tables, dictionary, skeletons) needs both.
+    """
+    metadata: list[Any] = []
+    optional = False
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            args = typing.get_args(annotation)
+            annotation, metadata = args[0], metadata + list(args[1:])
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            optional = optional or len(args) < len(typing.get_args(annotation))
+            annotation = args[0]
+        else:
+            return annotation, metadata, optional
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field of a model, as the code that reads the models needs it.
+
+    The rules' reference and verbatim plans, the tables' columns, the data dictionary and the
+    skeletons all read fields through :func:`fields`, so they agree on what a field is.
+    """
+
+    name: str
+    annotation: Any
+    """The full annotation, ``Annotated`` metadata included (what pydantic validates; its JSON Schema)."""
+    base: Any
+    """The type of the value, or of each item of a list, through ``Annotated`` and ``Optional``."""
+    many: bool
+    """The field is a list (of ``base``)."""
+    optional: bool
+    """None is allowed."""
+    required: bool
+    """The field has no default: a record must give it."""
+    default: Any
+    """The default, when not required."""
+    markers: tuple[Any, ...]
+    """The ``Annotated`` metadata of the value (and, for a list, of its items): markers, validators."""
+    field_metadata: tuple[Any, ...]
+    """What pydantic holds on the field itself (``FieldInfo.metadata``): the constraints of
+    ``Field(...)`` (``ge=1``, ``min_length=1`` ...) and the metadata of a top-level ``Annotated``."""
+    description: str
+    """The field's attribute docstring, as written."""
+
+    @property
+    def ref(self) -> str | None:
+        """The record kind an id (or each id of a list) refers to, if it is a reference."""
+        return next((m.kind for m in self.markers if isinstance(m, Ref)), None)
+
+    @property
+    def partial(self) -> bool:
+        """A partial date."""
+        return any(isinstance(m, Partial) for m in self.markers)
+
+    @property
+    def verbatim(self) -> Verbatim | None:
+        """The :class:`Verbatim` marker of a field copying the source's words, if it is one."""
+        return next((m for m in self.markers if isinstance(m, Verbatim)), None)
+
+    @property
+    def uri(self) -> bool:
+        """A web address."""
+        return any(isinstance(m, Uri) for m in self.markers)
+
+    @property
+    def type_name(self) -> str | None:
+        """The words naming a scalar type (the last :class:`TypeName` given), if it has them."""
+        return next((m.words for m in reversed(self.markers) if isinstance(m, TypeName)), None)
+
+    @property
+    def is_model(self) -> bool:
+        """The value (or each item) is a nested mapping: a model of its own."""
+        return isinstance(self.base, type) and issubclass(self.base, BaseModel)
+
+    @property
+    def is_vocabulary(self) -> bool:
+        """The value (or each item) is a value of a closed vocabulary."""
+        return isinstance(self.base, type) and issubclass(self.base, Vocabulary)
+
+    @property
+    def min_items(self) -> int:
+        """The fewest items a list field takes (0 when it may be empty)."""
+        return max((getattr(m, "min_length", 0) or 0 for m in self.field_metadata), default=0)
+
+
+@functools.cache
+def fields(model: type[BaseModel]) -> tuple[FieldSpec, ...]:
+    """Every field of ``model``, in declaration order, described once (the result is cached)."""
+    specs = []
+    for name, info in model.model_fields.items():
+        annotation = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
+        base, markers, optional = split_annotation(annotation)
+        many = typing.get_origin(base) is list
+        if many:
+            base, item_markers, _ = split_annotation(typing.get_args(base)[0])
+            markers = markers + item_markers
+        specs.append(FieldSpec(
+            name=name, annotation=annotation, base=base, many=many, optional=optional,
+            required=info.is_required(), default=None if info.is_required() else info.default,
+            markers=tuple(markers), field_metadata=tuple(info.metadata), description=info.description or "",
+        ))
+    return tuple(specs)
+
+
+
+def reference_values(item: BaseModel, path: FieldPath = ()) -> Iterator[tuple[FieldPath, str, str]]:
+    """Every ``(field path, record kind, id)`` under ``item`` that refers to another record (see :class:`Ref`).
+
+    Walks the values in declaration order, depth first, with list indices in the paths; the rules
+    check that each id resolves, so a new reference field is checked without code.
+    """
+    for spec in fields(type(item)):
+        value = getattr(item, spec.name)
+        if value is None:
+            continue
+        if spec.ref and spec.many:
+            for index, ref in enumerate(value):
+                yield path + (spec.name, index), spec.ref, ref
+        elif spec.ref:
+            yield path + (spec.name,), spec.ref, value
+        elif spec.is_model and spec.many:
+            for index, part in enumerate(value):
+                yield from reference_values(part, path + (spec.name, index))
+        elif spec.is_model:
+            yield from reference_values(value, path + (spec.name,))
+
+
+@functools.cache
+def verbatim_paths(model: type[BaseModel], within: str = "document") -> tuple[tuple[str, ...], ...]:
+    """The field paths under ``model`` that copy the source's words and must occur in ``within``.
+
+    Paths name fields only (a list's items share their list's path): ``("messages", "sent",
+    "as_written")`` is the ``as_written`` of the ``sent`` of every quoted message.
+    """
+    paths: list[tuple[str, ...]] = []
+    for spec in fields(model):
+        if spec.verbatim is not None and spec.verbatim.within == within:
+            paths.append((spec.name,))
+        elif spec.is_model:
+            paths += [(spec.name, *path) for path in verbatim_paths(spec.base, within)]
+    return tuple(paths)
+
+
+def verbatim_values(item: BaseModel, within: str = "document", path: FieldPath = ()) -> Iterator[tuple[FieldPath, str]]:
+    """Every ``(field path, value)`` under ``item`` that must occur in ``within`` (see :class:`Verbatim`).
+
+    Walks the values in declaration order, depth first, with list indices in the paths, skipping
+    what is not given; the rules check each value against its text.
+    """
+    for spec in fields(type(item)):
+        value = getattr(item, spec.name)
+        if value is None:
+            continue
+        if spec.verbatim is not None and spec.verbatim.within == within:
+            if spec.many:
+                for index, text in enumerate(value):
+                    yield path + (spec.name, index), text
+            else:
+                yield path + (spec.name,), value
+        elif spec.is_model and spec.many:
+            for index, part in enumerate(value):
+                yield from verbatim_values(part, within, path + (spec.name, index))
+        elif spec.is_model:
+            yield from verbatim_values(value, within, path + (spec.name,))
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,1 +1,1 @@
-"""explore"""
+"""Exploring the published dataset in Datasette."""

@@ -18,7 +18,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from armistice.publish.browsing import FACETS, SORT
 from armistice.models import Dataset
 from armistice.publish.package import DATABASE_NAME, build, find_dataset, load_dataset, outputs
 from armistice.publish.tables import iter_tables
@@ -29,8 +28,6 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8001
 SQL_TIME_LIMIT_MS = 1000
 """A heavy query is stopped after a second so it cannot hang the server."""
-
-LABELS = {"documents": "title", "people": "name", "places": "name", "topics": "name", "events": "title"}
 
 
 def dataset_citation(dataset: Dataset) -> str:
@@ -100,25 +97,8 @@ def queries(dataset: Dataset) -> dict[str, dict[str, Any]]:
 
 def metadata(dataset: Dataset) -> dict[str, Any]:
     """Datasette metadata: titles, descriptions, licences and sources for the database, every table and column."""
-    metadata_licence, texts_licence = dataset.metadata_licence, dataset.texts_licence
-    tables: dict[str, Any] = {}
-    for table in iter_tables():
-        entry: dict[str, Any] = {
-            "title": table.title,
-            "description": table.description,
-            "source": dataset.source.title,
-            "source_url": dataset.source.path,
-            "license": metadata_licence.title + (f"; texts: {texts_licence.title}" if table.texts else ""),
-            "license_url": metadata_licence.path,
-            "columns": {column.name: column.description for column in table.fields},
-        }
-        if table.name in LABELS:
-            entry["label_column"] = LABELS[table.name]
-        if table.name in SORT:
-            entry["sort"] = SORT[table.name]
-        if table.name in FACETS:
-            entry["facets"] = FACETS[table.name]
-        tables[table.name] = entry
+    metadata_licence = dataset.metadata_licence
+    tables = {table.name: table.datasette(dataset) for table in iter_tables()}
     citation = dataset_citation(dataset)
     description = (
         f"<p>{dataset.description}</p>"

@@ -1,1 +1,1 @@
-"""publish"""
+"""Publishing the records: the tables, the Frictionless data package and the SQLite database."""

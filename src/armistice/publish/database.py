@@ -1,7 +1,8 @@
 """The SQLite database: the same tables as the CSV resources, with their keys, plus full-text search.
 
-The schema is written from the same table declarations as the Table Schemas, so both carry the
-same primary and foreign keys. SQLite ignores foreign keys unless told, so the build runs
+The tables, indexes and full-text search are written from the table declarations
+(:mod:`armistice.publish.tables`), which the Table Schemas come from too, so both carry the same
+primary and foreign keys. SQLite ignores foreign keys unless told, so the build runs
 ``PRAGMA foreign_key_check`` and refuses a database with dangling references. Full-text search
 (FTS5, set up with sqlite-utils) covers the documents' title, summary and text and the quoted
 messages. The file is written in one pass, in a fixed order, with nothing ever deleted: the
@@ -16,39 +17,11 @@ from typing import Any
 
 import sqlite_utils
 
-from armistice.publish import browsing
-from armistice.publish.tables import Table, foreign_keys, iter_tables
-
-SQL_TYPES = {"string": "TEXT", "integer": "INTEGER", "number": "REAL", "date": "TEXT", "array": "TEXT", "boolean": "INTEGER"}
-
-FTS = {
-    "documents": ["title", "source_summary", "text"],
-    "messages": ["title", "text"],
-}
-"""Columns indexed for full-text search, per table."""
+from armistice.publish.tables import iter_tables, quote
 
 
 class DatabaseError(Exception):
     """The rows do not make a consistent database (e.g. a foreign key points nowhere)."""
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def create_sql(table: Table) -> str:
-    """CREATE TABLE for one resource, with NOT NULL, primary and foreign keys."""
-    lines = []
-    for column in table.fields:
-        line = f"  {_quote(column.name)} {SQL_TYPES[column.schema['type']]}"
-        if column.required:
-            line += " NOT NULL"
-        lines.append(line)
-    lines.append(f"  PRIMARY KEY ({', '.join(map(_quote, table.primary_key))})")
-    for fields, resource, references in foreign_keys(table):
-        lines.append(f"  FOREIGN KEY ({', '.join(map(_quote, fields))}) REFERENCES {_quote(resource)} "
-                     f"({', '.join(map(_quote, references))})")
-    return f"CREATE TABLE {_quote(table.name)} (\n" + ",\n".join(lines) + "\n)"
 
 
 def create(path: Path) -> sqlite3.Connection:
@@ -61,17 +34,11 @@ def create(path: Path) -> sqlite3.Connection:
     connection.execute("PRAGMA journal_mode = DELETE")
     connection.execute("PRAGMA synchronous = OFF")
     for table in iter_tables():
-        connection.execute(create_sql(table))
+        connection.execute(table.create_sql())
     return connection
 
 
-def _insert_sql(table: Table) -> str:
-    names = [column.name for column in table.fields]
-    return (f"INSERT INTO {_quote(table.name)} ({', '.join(map(_quote, names))}) "
-            f"VALUES ({', '.join('?' for _ in names)})")
-
-
-_INSERT = {table.name: _insert_sql(table) for table in iter_tables()}
+_INSERT = {table.name: table.insert_sql() for table in iter_tables()}
 
 
 def insert(connection: sqlite3.Connection, name: str, rows: list[tuple[Any, ...]]) -> None:
@@ -80,17 +47,12 @@ def insert(connection: sqlite3.Connection, name: str, rows: list[tuple[Any, ...]
 
 
 def finish(connection: sqlite3.Connection) -> None:
-    """Index the foreign keys and what people browse by, refuse a key that points nowhere, add
-    full-text search, close."""
+    """Index the foreign keys and what people browse by (:meth:`~armistice.publish.tables.Table.indexes`),
+    refuse a key that points nowhere, add full-text search, close."""
     try:
         for table in iter_tables():
-            keys = [fields for fields, _resource, _references in foreign_keys(table)]
-            leading = {table.primary_key[0], *(fields[0] for fields in keys)}
-            browsed = [fields for fields in browsing.indexes(table.name, table.primary_key) if fields[0] not in leading]
-            for fields in keys + browsed:
-                index = f"idx_{table.name}_{'_'.join(fields)}"
-                connection.execute(f"CREATE INDEX {_quote(index)} ON {_quote(table.name)} "
-                                   f"({', '.join(map(_quote, fields))})")
+            for statement in table.index_sql():
+                connection.execute(statement)
         connection.commit()
         dangling = connection.execute("PRAGMA foreign_key_check").fetchall()
         if dangling:
@@ -98,8 +60,10 @@ def finish(connection: sqlite3.Connection) -> None:
             raise DatabaseError(f"{len(dangling)} foreign key violation(s), e.g. a row of {table_name} (rowid {rowid}) "
                                 f"refers to a missing row of {parent}")
         db = sqlite_utils.Database(connection)
-        for name, columns in FTS.items():
-            db[name].enable_fts(columns, fts_version="FTS5", create_triggers=False, tokenize="porter")
+        for table in iter_tables():
+            if table.search:
+                db[table.name].enable_fts(list(table.search), fts_version="FTS5", create_triggers=False,
+                                          tokenize="porter")
         connection.commit()
     finally:
         connection.close()
@@ -109,7 +73,7 @@ def counts(path: Path) -> dict[str, int]:
     """Row count of every resource table in a built database."""
     connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        return {table.name: connection.execute(f"SELECT count(*) FROM {_quote(table.name)}").fetchone()[0]
+        return {table.name: connection.execute(f"SELECT count(*) FROM {quote(table.name)}").fetchone()[0]
                 for table in iter_tables()}
     finally:
         connection.close()

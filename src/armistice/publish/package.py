@@ -34,7 +34,7 @@ from armistice.records.findings import Finding
 from armistice.records.loading import LoadError, load_file
 from armistice.models import Dataset
 from armistice.records.files import model_findings
-from armistice.publish.tables import Column, Table, foreign_keys, iter_tables, published_rows
+from armistice.publish.tables import iter_tables, published_rows
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 DATABASE_NAME = "korean-armistice-telegrams.db"
@@ -96,40 +96,6 @@ def _csv_value(value: Any) -> str:
     return str(value)
 
 
-def _title(name: str) -> str:
-    words = name.replace("_id", "").replace("_", " ").strip()
-    return words[:1].upper() + words[1:]
-
-
-def field_descriptor(column: Column, table: Table) -> dict[str, Any]:
-    constraints = dict(column.schema.get("constraints", {}))
-    if column.required:
-        constraints["required"] = True
-    if column.unique or (table.primary_key == [column.name]):
-        constraints["unique"] = True
-    descriptor: dict[str, Any] = {"name": column.name, "title": _title(column.name), "description": column.description,
-                                  "type": column.schema["type"]}
-    if column.schema["type"] == "string" and column.name.endswith("url"):
-        descriptor["format"] = "uri"
-    if constraints:
-        descriptor["constraints"] = constraints
-    return descriptor
-
-
-def table_schema(table: Table) -> dict[str, Any]:
-    """The Frictionless Table Schema of one resource, from the models."""
-    schema: dict[str, Any] = {
-        "fields": [field_descriptor(column, table) for column in table.fields],
-        "missingValues": [""],
-        "primaryKey": table.primary_key,
-    }
-    keys = foreign_keys(table)
-    if keys:
-        schema["foreignKeys"] = [{"fields": list(fields), "reference": {"resource": resource, "fields": list(references)}}
-                                 for fields, resource, references in keys]
-    return schema
-
-
 def _licence(licence: Any) -> dict[str, Any]:
     return {key: value for key, value in licence.model_dump().items() if value is not None}
 
@@ -154,8 +120,8 @@ def descriptor(dataset: Dataset, files: dict[str, tuple[int, str]]) -> dict[str,
             "encoding": "utf-8",
             "bytes": size,
             "hash": "sha256:" + sha256,
-            "licenses": [metadata, texts] if table.texts else [metadata],
-            "schema": table_schema(table),
+            "licenses": [metadata, texts] if table.text_licence else [metadata],
+            "schema": table.table_schema(),
         }
         resources.append(resource)
     return {

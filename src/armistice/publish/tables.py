@@ -1,9 +1,13 @@
-"""Records as tables: the published resources, flattened from the nested records without loss.
+"""Records as tables: each published table declared once, and the rows flattened from the records.
 
-One declaration (:data:`TABLES`) drives everything tabular: writing rows, reading them back into
-records (the round trip that proves nothing is lost), the Frictionless Table Schemas and the SQLite
-schema. Columns are derived from the model fields, so their types, constraints and descriptions
-come from the models too:
+Every table is one :class:`Table` declaration in :data:`TABLES`, with named fields: its keys, where
+its rows come from, its licence, and how people browse it (order, facets, label, full-text
+search). The declaration drives everything tabular: writing rows, reading them back into records
+(the round trip that proves nothing is lost), and it renders itself as a Frictionless Table Schema
+(:meth:`Table.table_schema`), as SQL (:meth:`Table.create_sql`, :meth:`Table.index_sql`) and as
+its Datasette metadata (:meth:`Table.datasette`). Columns are derived from the model fields
+(:func:`armistice.models.fields`), so their types, constraints and descriptions come from the
+models too:
 
 - a scalar field is a column (a reference gets ``_id``: ``sender`` -> ``sender_id``);
 - a nested mapping is inlined with its name as prefix (``source_url``); a :class:`~armistice.models.Timed`
@@ -24,27 +28,28 @@ from __future__ import annotations
 
 import hashlib
 import json
-import typing
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from typing import Any, Callable, Iterable
 
 from pydantic import BaseModel, TypeAdapter
 
 from armistice import dates
 from armistice.models import (
+    RECORD_KINDS,
     AgendaItem,
     ArchivalReference,
     Copy,
     Correction,
+    Dataset,
     Document,
     Event,
+    FieldSpec,
     HandlingNote,
     Message,
     Person,
     Place,
     Record,
-    Ref,
     Reference,
     RegistrationNumber,
     Stamp,
@@ -53,12 +58,20 @@ from armistice.models import (
     Tombstone,
     Topic,
     Vocabulary,
-    split_annotation,
+    fields as model_fields,
 )
 
-ROOT_TABLE = {"document": "documents", "person": "people", "place": "places", "topic": "topics", "event": "events",
-              "tombstone": "tombstones"}
+ROOT_TABLE = {model.record_kind: model.folder for model in RECORD_KINDS}
+"""The table of each record kind: named after its folder (see :class:`armistice.models.Record`)."""
+
 _RENAME_REF = {"by": "person", "person": "person", "place": "place"}
+
+SQL_TYPES = {"string": "TEXT", "integer": "INTEGER", "number": "REAL", "date": "TEXT", "array": "TEXT", "boolean": "INTEGER"}
+
+
+def quote(name: str) -> str:
+    """An SQL identifier, quoted."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 # --------------------------------------------------------------------------------------------
@@ -79,11 +92,32 @@ class Column:
     ref: str | None = None  # record kind referenced
     array: bool = False  # a JSON array of strings
     unique: bool = False
+    uri: bool = False  # a web address (Table Schema format "uri")
     derive: Callable[[Any], Any] | None = None  # computed from the item; not read back (a convenience copy)
 
+    def descriptor(self, unique: bool = False) -> dict[str, Any]:
+        """The column's Frictionless field descriptor; ``unique`` when it is its table's whole key."""
+        constraints = dict(self.schema.get("constraints", {}))
+        if self.required:
+            constraints["required"] = True
+        if self.unique or unique:
+            constraints["unique"] = True
+        descriptor: dict[str, Any] = {"name": self.name, "title": _title(self.name), "description": self.description,
+                                      "type": self.schema["type"]}
+        if self.uri:
+            descriptor["format"] = "uri"
+        if constraints:
+            descriptor["constraints"] = constraints
+        return descriptor
 
-def _full(info: Any) -> Any:
-    return typing.Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
+    def sql(self) -> str:
+        """The column's definition in CREATE TABLE."""
+        return f"{quote(self.name)} {SQL_TYPES[self.schema['type']]}" + (" NOT NULL" if self.required else "")
+
+
+def _title(name: str) -> str:
+    words = name.replace("_id", "").replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
 
 
 @lru_cache(maxsize=None)
@@ -98,12 +132,11 @@ def _anchored(pattern: str) -> str:
     return f"^[\\s\\S]*(?:{pattern})[\\s\\S]*$"
 
 
-def _field_schema(annotation: Any) -> dict[str, Any]:
+def _field_schema(spec: FieldSpec) -> dict[str, Any]:
     """Table Schema type and constraints of one scalar field, from its JSON Schema."""
-    base, metadata, _ = split_annotation(annotation)
-    if isinstance(base, type) and issubclass(base, Vocabulary):
-        return {"type": "string", "constraints": {"enum": [m.value for m in base]}}
-    schema = _json_schema_of(annotation)
+    if spec.is_vocabulary:
+        return {"type": "string", "constraints": {"enum": [m.value for m in spec.base]}}
+    schema = _json_schema_of(spec.annotation)
     schema = next((s for s in schema.get("anyOf", [schema]) if s.get("type") != "null"), schema)
     kind = {"string": "string", "integer": "integer", "number": "number", "boolean": "boolean"}[schema["type"]]
     out: dict[str, Any] = {"type": kind, "constraints": {}}
@@ -115,49 +148,47 @@ def _field_schema(annotation: Any) -> dict[str, Any]:
     return out
 
 
-def _describe(info: Any) -> str:
-    return " ".join((info.description or "").split())
+def _describe(spec: FieldSpec) -> str:
+    return " ".join(spec.description.split())
 
 
 def model_columns(model: type[BaseModel], prefix: str = "", path: tuple[str, ...] = (), required: bool = True,
                   rename: dict[str, str] | None = None) -> list[Column]:
     """The columns a model's scalar and nested-mapping fields flatten into (lists are tables)."""
     columns: list[Column] = []
-    for name, info in model.model_fields.items():
-        annotation = _full(info)
-        base, metadata, optional = split_annotation(annotation)
+    for spec in model_fields(model):
+        name = spec.name
         here = path + (name,)
-        needed = required and info.is_required()
-        ref = next((m.kind for m in metadata if isinstance(m, Ref)), None)
-        if typing.get_origin(base) is list:
-            item, item_meta, _ = split_annotation(typing.get_args(base)[0])
-            if item is str and not any(isinstance(m, Ref) for m in item_meta):
-                columns.append(Column(prefix + name, _describe(info) + " (a JSON array)", {"type": "array"},
+        needed = required and spec.required
+        if spec.many:
+            if spec.base is str and not spec.ref:
+                columns.append(Column(prefix + name, _describe(spec) + " (a JSON array)", {"type": "array"},
                                       needed, here, array=True))
             continue  # lists of mappings or references are tables of their own
-        if isinstance(base, type) and issubclass(base, BaseModel):
-            if base is Timed:
-                at, written = base.model_fields["at"], base.model_fields["as_written"]
-                columns += _date_columns(prefix + name, f"{_describe(info)} {_describe(at)}", _full(at), needed,
-                                         here + ("at",))
-                columns.append(Column(f"{prefix}{name}_as_written", _describe(written), _field_schema(_full(written)),
-                                      needed, here + ("as_written",)))
+        if spec.is_model:
+            if spec.base is Timed:
+                at, written = model_fields(Timed)
+                columns += _date_columns(prefix + name, f"{_describe(spec)} {_describe(at)}", at, needed,
+                                         here + (at.name,))
+                columns.append(Column(f"{prefix}{name}_{written.name}", _describe(written), _field_schema(written),
+                                      needed, here + (written.name,), uri=written.uri))
             else:
-                columns += model_columns(base, f"{prefix}{name}_", here, needed)
+                columns += model_columns(spec.base, f"{prefix}{name}_", here, needed)
             continue
-        column_name = (rename or {}).get(name) or (f"{_RENAME_REF.get(name, name)}_id" if ref else name)
+        column_name = (rename or {}).get(name) or (f"{_RENAME_REF.get(name, name)}_id" if spec.ref else name)
         column_name = prefix + column_name
-        if any(getattr(m, "func", None) and m.func.__name__ == "_partial_date" for m in metadata):
-            columns += _date_columns(column_name, _describe(info), annotation, needed, here)
+        if spec.partial:
+            columns += _date_columns(column_name, _describe(spec), spec, needed, here)
         else:
-            columns.append(Column(column_name, _describe(info), _field_schema(annotation), needed, here, ref=ref))
+            columns.append(Column(column_name, _describe(spec), _field_schema(spec), needed, here, ref=spec.ref,
+                                  uri=spec.uri))
     return columns
 
 
-def _date_columns(name: str, description: str, annotation: Any, required: bool, path: tuple[str, ...]) -> list[Column]:
+def _date_columns(name: str, description: str, spec: FieldSpec, required: bool, path: tuple[str, ...]) -> list[Column]:
     return [
         Column(name, description + " As precise as the source: YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDTHH:MM.",
-               _field_schema(annotation), required, path),
+               _field_schema(spec), required, path),
         Column(f"{name}_min", f"First calendar day `{name}` can denote (for sorting and filtering).",
                {"type": "date", "constraints": {}}, required, path, bound="min"),
         Column(f"{name}_max", f"Last calendar day `{name}` can denote (for sorting and filtering).",
@@ -178,30 +209,132 @@ POSITION = _key("position", "Order in the list it comes from, starting at 1.", k
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
+class Link:
+    """A list inside the parent's items that a child or link table's rows come from.
+
+    ``role`` is the value of the ``role`` column of the rows this list gives, for link tables whose
+    rows come from several lists (``document_people``: ``recipients`` and ``mentioned_people``).
+    """
+
+    path: tuple[str, ...]
+    role: str | None = None
+
+
+@dataclass(frozen=True)
+class ArrayFacet:
+    """A Datasette facet over a column holding a JSON list of ids."""
+
+    column: str
+
+
+@dataclass(frozen=True)
 class Table:
-    """One published resource."""
+    """One published resource: declared once, it renders its Table Schema, SQL and Datasette entry."""
 
     name: str
     title: str
     description: str
-    keys: list[Column]
-    columns: list[Column]
-    primary_key: list[str]
-    model: type[BaseModel] | None = None
+    primary_key: tuple[str, ...]
+    keys: tuple[Column, ...] = ()  # columns the flattening fills in: parent key, position, own id, link target
+    columns: tuple[Column, ...] = ()  # columns read from the item
+    kind: str | None = None  # for a record kind's table: the kind
     parent: str | None = None  # the table whose items hold this table's items
-    list_path: tuple[str, ...] = ()  # path inside the parent item to the list
+    lists: tuple[Link, ...] = ()  # where in the parent's items this table's items are
     parent_columns: tuple[str, ...] = ()  # this table's columns equal to the parent's key columns
     parent_keys: tuple[str, ...] = ()
     target: str | None = None  # for link tables: the id column of the linked record
-    role: str | None = None  # for link tables sharing a table: the role value of this list
-    derived_roles: tuple[str, ...] = ()
+    derived_roles: tuple[str, ...] = ()  # link-table roles computed from other tables, not read back
     item_id: Callable[[dict[str, Any], Any], dict[str, Any]] | None = None
-    texts: bool = False  # holds words of the translated source (licensed as the archive's)
-    fields: list[Column] = field(default_factory=list)
+    text_licence: bool = False  # holds words of the translated source (licensed as the archive's)
+    search: tuple[str, ...] = ()  # columns indexed for full-text search
+    order: str | None = None  # the order it is shown in (ascending) when the reader has not chosen one
+    facets: tuple[str | ArrayFacet, ...] = ()  # facets shown on its page
+    label: str | None = None  # the column naming a row where another table links to it
 
-    def __post_init__(self) -> None:
-        self.fields = self.keys + self.columns
+    @cached_property
+    def fields(self) -> list[Column]:
+        """Every column, in published order."""
+        return list(self.keys + self.columns)
+
+    def foreign_keys(self) -> list[tuple[tuple[str, ...], str, tuple[str, ...]]]:
+        """``(fields, resource, referenced fields)`` for every foreign key, each once."""
+        keys: list[tuple[tuple[str, ...], str, tuple[str, ...]]] = []
+        if self.parent is not None:
+            keys.append((self.parent_columns, self.parent, self.parent_keys))
+        for column in self.fields:
+            if column.ref and (column.name,) != self.parent_columns:
+                keys.append(((column.name,), ROOT_TABLE[column.ref], ("id",)))
+        return list(dict.fromkeys(keys))
+
+    def table_schema(self) -> dict[str, Any]:
+        """The Frictionless Table Schema, from the models."""
+        schema: dict[str, Any] = {
+            "fields": [column.descriptor(unique=self.primary_key == (column.name,)) for column in self.fields],
+            "missingValues": [""],
+            "primaryKey": list(self.primary_key),
+        }
+        keys = self.foreign_keys()
+        if keys:
+            schema["foreignKeys"] = [{"fields": list(columns), "reference": {"resource": resource,
+                                                                          "fields": list(references)}}
+                                     for columns, resource, references in keys]
+        return schema
+
+    def create_sql(self) -> str:
+        """CREATE TABLE, with NOT NULL, the primary and foreign keys."""
+        lines = [f"  {column.sql()}" for column in self.fields]
+        lines.append(f"  PRIMARY KEY ({', '.join(map(quote, self.primary_key))})")
+        for columns, resource, references in self.foreign_keys():
+            lines.append(f"  FOREIGN KEY ({', '.join(map(quote, columns))}) REFERENCES {quote(resource)} "
+                         f"({', '.join(map(quote, references))})")
+        return f"CREATE TABLE {quote(self.name)} (\n" + ",\n".join(lines) + "\n)"
+
+    def insert_sql(self) -> str:
+        """INSERT of one row, its values in the order of :attr:`fields`."""
+        names = [column.name for column in self.fields]
+        return (f"INSERT INTO {quote(self.name)} ({', '.join(map(quote, names))}) "
+                f"VALUES ({', '.join('?' for _ in names)})")
+
+    def indexes(self) -> list[tuple[str, ...]]:
+        """The indexed columns: each foreign key, then what browsing needs that no key index leads with.
+
+        Browsing needs the default order (ties broken by the primary key): without it, the first
+        page of 100,000 documents in date order is a sort of the whole table; and each plain facet,
+        else a facet over a common search word reads every matching row. Array facets get none:
+        Datasette counts them over whole rows (``json_each`` joined to every column of the matching
+        rows), which no index covers, and a JSON list makes a wide index.
+        """
+        keys = [columns for columns, _resource, _references in self.foreign_keys()]
+        wanted = [(self.order, *self.primary_key)] if self.order else []
+        wanted += [(facet,) for facet in self.facets if isinstance(facet, str)]
+        leading = {self.primary_key[0], *(columns[0] for columns in keys)}
+        return keys + [columns for columns in wanted if columns[0] not in leading]
+
+    def index_sql(self) -> list[str]:
+        """CREATE INDEX for each of :meth:`indexes`."""
+        return [f"CREATE INDEX {quote('idx_' + self.name + '_' + '_'.join(columns))} ON {quote(self.name)} "
+                f"({', '.join(map(quote, columns))})" for columns in self.indexes()]
+
+    def datasette(self, dataset: Dataset) -> dict[str, Any]:
+        """The table's entry in Datasette's metadata: described, licensed, sourced, ordered, faceted."""
+        metadata_licence, texts_licence = dataset.metadata_licence, dataset.texts_licence
+        entry: dict[str, Any] = {
+            "title": self.title,
+            "description": self.description,
+            "source": dataset.source.title,
+            "source_url": dataset.source.path,
+            "license": metadata_licence.title + (f"; texts: {texts_licence.title}" if self.text_licence else ""),
+            "license_url": metadata_licence.path,
+            "columns": {column.name: column.description for column in self.fields},
+        }
+        if self.label:
+            entry["label_column"] = self.label
+        if self.order:
+            entry["sort"] = self.order
+        if self.facets:
+            entry["facets"] = [{"array": f.column} if isinstance(f, ArrayFacet) else f for f in self.facets]
+        return entry
 
 
 def _ids(values: Iterable[str]) -> str:
@@ -234,6 +367,7 @@ DOCUMENT_FACETS = [
     Column("topic_ids", "Ids of the document's topics (a JSON array; a copy of document_topics, for faceting).",
            {"type": "array"}, derive=lambda d: _ids(d.topics)),
 ]
+"""Convenience copies of the document's links, as columns of ``documents`` to facet by."""
 
 
 def content_hash(record: Record) -> str:
@@ -252,52 +386,72 @@ CONTENT_HASH = Column("content_sha256", "SHA-256 of the record's canonical JSON 
                       {"type": "string", "constraints": {"pattern": "^[0-9a-f]{64}$"}}, True, derive=content_hash)
 
 
-def _root(model: type[Record], name: str, title: str, texts: bool = False) -> Table:
+def _squashed(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def root(model: type[Record], *, title: str, text_licence: bool = False, search: tuple[str, ...] = (),
+         order: str | None = None, facets: tuple[str | ArrayFacet, ...] = (), label: str | None = None,
+         derived: tuple[list[Column], str] | None = None) -> Table:
+    """The table of a record kind: one row per record, keyed by its id, named after its folder.
+
+    ``derived`` gives computed columns and the column they are published before.
+    """
     columns = model_columns(model) + [CONTENT_HASH]
-    if model is Document:
-        at = next(i for i, c in enumerate(columns) if c.name == "text")
-        columns[at:at] = DOCUMENT_FACETS
+    if derived is not None:
+        extra, before = derived
+        at = next(i for i, c in enumerate(columns) if c.name == before)
+        columns[at:at] = extra
     columns = [Column(c.name, c.description, c.schema, True, c.path, unique=True) if c.name == "id" else c
                for c in columns]
-    return Table(name, title, " ".join((model.__doc__ or "").split()), [], columns, ["id"], model=model, texts=texts)
+    return Table(model.folder, title, _squashed(model.__doc__), ("id",), columns=tuple(columns),
+                 kind=model.record_kind, text_licence=text_licence, search=search, order=order, facets=facets,
+                 label=label)
 
 
-def _child(name: str, title: str, model: type[BaseModel], parent: str, list_path: tuple[str, ...],
-           parent_columns: tuple[str, ...], parent_keys: tuple[str, ...], descriptions: tuple[str, ...],
-           refs: tuple[str | None, ...], texts: bool = False, rename: dict[str, str] | None = None,
-           own_id: tuple[Column, Callable[[dict[str, Any], Any], dict[str, Any]]] | None = None) -> Table:
+def _parent_key_columns(parent: Table, parent_columns: tuple[str, ...], parent_keys: tuple[str, ...],
+                        descriptions: tuple[str, ...], refs: tuple[str | None, ...]) -> list[Column]:
+    """This table's copies of its parent's key columns, typed as the parent's columns are."""
+    types = {column.name: column.schema["type"] for column in parent.fields}
+    return [_key(column, text, ref, types[key])
+            for column, key, text, ref in zip(parent_columns, parent_keys, descriptions, refs, strict=True)]
+
+
+def child(name: str, *, title: str, model: type[BaseModel], parent: Table, list_path: tuple[str, ...],
+          parent_columns: tuple[str, ...], parent_keys: tuple[str, ...], descriptions: tuple[str, ...],
+          refs: tuple[str | None, ...], text_licence: bool = False, rename: dict[str, str] | None = None,
+          own_id: tuple[Column, Callable[[dict[str, Any], Any], dict[str, Any]]] | None = None,
+          search: tuple[str, ...] = (), facets: tuple[str | ArrayFacet, ...] = ()) -> Table:
     """A list of mappings; ``own_id`` gives the items a single-column key of their own (for links to them)."""
-    keys = [_key(col, text, ref, "integer" if col.endswith("position") else "string")
-            for col, text, ref in zip(parent_columns, descriptions, refs)] + [POSITION]
-    primary = list(parent_columns) + ["position"]
+    keys = _parent_key_columns(parent, parent_columns, parent_keys, descriptions, refs) + [POSITION]
+    primary = (*parent_columns, "position")
     if own_id is not None:
         keys.insert(0, own_id[0])
-        primary = [own_id[0].name]
-    return Table(name, title, " ".join((model.__doc__ or "").split()), keys, model_columns(model, rename=rename),
-                 primary, model=model, parent=parent, list_path=list_path, parent_columns=parent_columns,
-                 parent_keys=parent_keys, texts=texts, item_id=own_id[1] if own_id else None)
+        primary = (own_id[0].name,)
+    return Table(name, title, _squashed(model.__doc__), primary, tuple(keys), tuple(model_columns(model, rename=rename)),
+                 parent=parent.name, lists=(Link(list_path),), parent_columns=parent_columns, parent_keys=parent_keys,
+                 text_licence=text_licence, item_id=own_id[1] if own_id else None, search=search, facets=facets)
 
 
-def _link(name: str, title: str, description: str, parent: str, list_path: tuple[str, ...],
-          parent_columns: tuple[str, ...], parent_keys: tuple[str, ...], parent_refs: tuple[str | None, ...],
-          target_kind: str, role: str | None = None, derived_roles: tuple[str, ...] = ()) -> Table:
+def link(name: str, *, title: str, description: str, parent: Table, lists: tuple[Link, ...],
+         parent_columns: tuple[str, ...], parent_keys: tuple[str, ...], parent_refs: tuple[str | None, ...],
+         target_kind: str, derived_roles: tuple[str, ...] = (), facets: tuple[str | ArrayFacet, ...] = ()) -> Table:
+    """A list (or several, each with its role) of ids in the parent's items: one row per id."""
     target = f"{target_kind}_id"
-    keys = [_key(col, f"The {ref or 'parent'} this row belongs to.", ref,
-                 "integer" if col.endswith("position") else "string")
-            for col, ref in zip(parent_columns, parent_refs)]
+    keys = _parent_key_columns(parent, parent_columns, parent_keys,
+                               tuple(f"The {ref or 'parent'} this row belongs to." for ref in parent_refs), parent_refs)
     keys.append(_key(target, f"The linked {target_kind}.", target_kind))
     primary = list(parent_columns)
-    if role is not None:
+    if any(item.role is not None for item in lists):
         meanings = ROLES[name]
-        column = _key("role", "How the record is involved: " + "; ".join(f"`{value}`: {meaning}" for value, meaning
-                                                                      in meanings.items()) + ".")
-        column.schema["constraints"] = {"enum": list(meanings)}
-        keys.append(column)
+        keys.append(Column("role", "How the record is involved: " + "; ".join(
+            f"`{value}`: {meaning}" for value, meaning in meanings.items()) + ".",
+            {"type": "string", "constraints": {"enum": list(meanings)}}, True))
         primary.append("role")
     primary.append(target)
-    return Table(name, title, description, keys, [POSITION], primary, parent=parent, list_path=list_path,
-                 parent_columns=parent_columns, parent_keys=parent_keys, target=target, role=role,
-                 derived_roles=derived_roles)
+    return Table(name, title, description, tuple(primary), tuple(keys), (POSITION,), parent=parent.name, lists=lists,
+                 parent_columns=parent_columns, parent_keys=parent_keys, target=target, derived_roles=derived_roles,
+                 facets=facets)
 
 
 DOC = ("document_id",)
@@ -333,74 +487,103 @@ ROLES: dict[str, dict[str, str]] = {
 }
 """The values of the ``role`` column of each link table, with their meanings (published as an enum)."""
 
+DOCUMENTS = root(Document, title="Documents", text_licence=True, search=("title", "source_summary", "text"),
+                 order="date_min", label="title", derived=(DOCUMENT_FACETS, "text"),
+                 facets=("kind", "sender_id", ArrayFacet("recipient_ids"), "year_month", ArrayFacet("topic_ids"),
+                         ArrayFacet("person_ids")))
+PEOPLE = root(Person, title="People", order="name", facets=("side",), label="name")
+PLACES = root(Place, title="Places", order="name", facets=("kind", "identification"), label="name")
+TOPICS = root(Topic, title="Topics", order="name", label="name")
+EVENTS = root(Event, title="Events", order="date_min", label="title")
+TOMBSTONES = root(Tombstone, title="Withdrawn records")
+MESSAGES = child("messages", title="Quoted messages", model=Message, parent=DOCUMENTS, list_path=("messages",),
+                 parent_columns=DOC, parent_keys=DOC_KEY, descriptions=DOC_TEXT, refs=("document",), text_licence=True,
+                 rename={"id": "local_id"},
+                 own_id=(MESSAGE_ID, lambda parent, item: {"id": f"{parent['id']}#{item.id}"}),
+                 search=("title", "text"), facets=("sender_id", "document_id"))
+MESSAGE_REFERENCES = child("message_references", title="Earlier telegrams referred to", model=Reference,
+                           parent=MESSAGES, list_path=("refers_to",), parent_columns=MSG, parent_keys=("id",),
+                           descriptions=MSG_TEXT, refs=("message",), text_licence=True)
+STAMPS = child("stamps", title="Stamps", model=Stamp, parent=DOCUMENTS, list_path=("stamps",), parent_columns=DOC,
+               parent_keys=DOC_KEY, descriptions=DOC_TEXT, refs=("document",), text_licence=True)
+
 TABLES: list[Table] = [
-    _root(Document, "documents", "Documents", texts=True),
-    _root(Person, "people", "People"),
-    _root(Place, "places", "Places"),
-    _root(Topic, "topics", "Topics"),
-    _root(Event, "events", "Events"),
-    _root(Tombstone, "tombstones", "Withdrawn records"),
-    _child("messages", "Quoted messages", Message, "documents", ("messages",), DOC, DOC_KEY, DOC_TEXT, ("document",),
-           texts=True, rename={"id": "local_id"}, own_id=(MESSAGE_ID, lambda parent, item: {"id": f"{parent['id']}#{item.id}"})),
-    _link("message_people", "Recipients of quoted messages", "Who a quoted message is addressed or copied to.",
-          "messages", ("recipients",), MSG, ("id",), ("message",), "person", role="recipient"),
-    _link("message_people", "", "", "messages", ("copies_to",), MSG, ("id",), ("message",), "person", role="copy"),
-    _child("message_references", "Earlier telegrams referred to", Reference, "messages", ("refers_to",), MSG, ("id",),
-           MSG_TEXT, ("message",), texts=True),
-    _link("reference_recipients", "Recipients of telegrams referred to", "To whom an earlier telegram was sent.",
-          "message_references", ("recipients",), ("message_id", "reference_position"), ("message_id", "position"),
-          (None, None), "person"),
-    _child("agenda_items", "Agenda items", AgendaItem, "messages",
-           ("agenda", "items"), MSG, ("id",), MSG_TEXT, ("message",), texts=True),
-    _child("distribution", "Distribution of copies", Copy, "documents", ("distribution",), DOC, DOC_KEY, DOC_TEXT,
-           ("document",)),
-    _child("stamps", "Stamps", Stamp, "documents", ("stamps",), DOC, DOC_KEY, DOC_TEXT, ("document",), texts=True),
-    _child("stamp_numbers", "Numbers in stamps", StampNumber, "stamps", ("numbers",), ("document_id", "stamp_position"),
-           ("document_id", "position"), ("The document.", "The stamp's position on the document."), (None, None),
-           texts=True),
-    _child("registration_numbers", "Registration numbers", RegistrationNumber, "documents", ("numbers",), DOC, DOC_KEY,
-           DOC_TEXT, ("document",), texts=True),
-    _child("handling_notes", "Cipher office handling notes", HandlingNote, "documents", ("handling",), DOC, DOC_KEY,
-           DOC_TEXT, ("document",), texts=True),
-    _child("archival_references", "Archival references", ArchivalReference, "documents", ("archival_references",),
-           DOC, DOC_KEY, DOC_TEXT, ("document",), texts=True),
-    _child("corrections", "Corrections of the transcription", Correction, "documents", ("corrections",), DOC, DOC_KEY,
-           DOC_TEXT, ("document",), texts=True),
-    _link("document_people", "People in documents",
-          "Every person a document involves and how: its author, recipients, copy recipients, people mentioned, "
-          "the senders and recipients of messages it quotes, and the cipher office staff who handled it.",
-          "documents", ("recipients",), DOC, DOC_KEY, ("document",), "person", role="recipient",
-          derived_roles=PERSON_ROLES),
-    _link("document_people", "", "", "documents", ("mentioned_people",), DOC, DOC_KEY, ("document",), "person",
-          role="mentioned"),
-    _link("document_places", "Places in documents", "Every place a document involves: its origin and places it names.",
-          "documents", ("mentioned_places",), DOC, DOC_KEY, ("document",), "place", role="mentioned",
-          derived_roles=("origin",)),
-    _link("document_topics", "Topics of documents", "The subjects each document deals with.", "documents", ("topics",),
-          DOC, DOC_KEY, ("document",), "topic"),
-    _link("event_documents", "Events reported in documents", "Which documents report which events.", "documents",
-          ("events",), DOC, DOC_KEY, ("document",), "event"),
-    _link("event_places", "Places of events", "Where events happened.", "events", ("places",), ("event_id",), ("id",),
-          ("event",), "place"),
-    _link("event_people", "People in events", "Who took part in events.", "events", ("people",), ("event_id",),
-          ("id",), ("event",), "person"),
+    DOCUMENTS, PEOPLE, PLACES, TOPICS, EVENTS, TOMBSTONES, MESSAGES,
+    link("message_people", title="Recipients of quoted messages", description="Who a quoted message is addressed or "
+         "copied to.", parent=MESSAGES, lists=(Link(("recipients",), "recipient"), Link(("copies_to",), "copy")),
+         parent_columns=MSG, parent_keys=("id",), parent_refs=("message",), target_kind="person"),
+    MESSAGE_REFERENCES,
+    link("reference_recipients", title="Recipients of telegrams referred to", description="To whom an earlier "
+         "telegram was sent.", parent=MESSAGE_REFERENCES, lists=(Link(("recipients",)),),
+         parent_columns=("message_id", "reference_position"), parent_keys=("message_id", "position"),
+         parent_refs=(None, None), target_kind="person"),
+    child("agenda_items", title="Agenda items", model=AgendaItem, parent=MESSAGES, list_path=("agenda", "items"),
+          parent_columns=MSG, parent_keys=("id",), descriptions=MSG_TEXT, refs=("message",), text_licence=True),
+    child("distribution", title="Distribution of copies", model=Copy, parent=DOCUMENTS, list_path=("distribution",),
+          parent_columns=DOC, parent_keys=DOC_KEY, descriptions=DOC_TEXT, refs=("document",)),
+    STAMPS,
+    child("stamp_numbers", title="Numbers in stamps", model=StampNumber, parent=STAMPS, list_path=("numbers",),
+          parent_columns=("document_id", "stamp_position"), parent_keys=("document_id", "position"),
+          descriptions=("The document.", "The stamp's position on the document."), refs=(None, None),
+          text_licence=True),
+    child("registration_numbers", title="Registration numbers", model=RegistrationNumber, parent=DOCUMENTS,
+          list_path=("numbers",), parent_columns=DOC, parent_keys=DOC_KEY, descriptions=DOC_TEXT, refs=("document",),
+          text_licence=True),
+    child("handling_notes", title="Cipher office handling notes", model=HandlingNote, parent=DOCUMENTS,
+          list_path=("handling",), parent_columns=DOC, parent_keys=DOC_KEY, descriptions=DOC_TEXT, refs=("document",),
+          text_licence=True, facets=("action", "person_id")),
+    child("archival_references", title="Archival references", model=ArchivalReference, parent=DOCUMENTS,
+          list_path=("archival_references",), parent_columns=DOC, parent_keys=DOC_KEY, descriptions=DOC_TEXT,
+          refs=("document",), text_licence=True, facets=("repository",)),
+    child("corrections", title="Corrections of the transcription", model=Correction, parent=DOCUMENTS,
+          list_path=("corrections",), parent_columns=DOC, parent_keys=DOC_KEY, descriptions=DOC_TEXT,
+          refs=("document",), text_licence=True, facets=("kind", "document_id")),
+    link("document_people", title="People in documents",
+         description="Every person a document involves and how: its author, recipients, copy recipients, people "
+         "mentioned, the senders and recipients of messages it quotes, and the cipher office staff who handled it.",
+         parent=DOCUMENTS, lists=(Link(("recipients",), "recipient"), Link(("mentioned_people",), "mentioned")),
+         parent_columns=DOC, parent_keys=DOC_KEY, parent_refs=("document",), target_kind="person",
+         derived_roles=PERSON_ROLES, facets=("role", "person_id")),
+    link("document_places", title="Places in documents", description="Every place a document involves: its origin "
+         "and places it names.", parent=DOCUMENTS, lists=(Link(("mentioned_places",), "mentioned"),),
+         parent_columns=DOC, parent_keys=DOC_KEY, parent_refs=("document",), target_kind="place",
+         derived_roles=("origin",), facets=("role", "place_id")),
+    link("document_topics", title="Topics of documents", description="The subjects each document deals with.",
+         parent=DOCUMENTS, lists=(Link(("topics",)),), parent_columns=DOC, parent_keys=DOC_KEY,
+         parent_refs=("document",), target_kind="topic", facets=("topic_id",)),
+    link("event_documents", title="Events reported in documents", description="Which documents report which events.",
+         parent=DOCUMENTS, lists=(Link(("events",)),), parent_columns=DOC, parent_keys=DOC_KEY,
+         parent_refs=("document",), target_kind="event"),
+    link("event_places", title="Places of events", description="Where events happened.", parent=EVENTS,
+         lists=(Link(("places",)),), parent_columns=("event_id",), parent_keys=("id",), parent_refs=("event",),
+         target_kind="place"),
+    link("event_people", title="People in events", description="Who took part in events.", parent=EVENTS,
+         lists=(Link(("people",)),), parent_columns=("event_id",), parent_keys=("id",), parent_refs=("event",),
+         target_kind="person"),
 ]
+"""Every published resource, once each, in published order (a parent before its children)."""
 
-
-
-_FIRST: dict[str, Table] = {}
-for _table in TABLES:
-    _FIRST.setdefault(_table.name, _table)
+_BY_NAME: dict[str, Table] = {table.name: table for table in TABLES}
 
 
 def resources() -> list[str]:
-    """Published resource names, in order, each once."""
-    return list(dict.fromkeys(table.name for table in TABLES))
+    """Published resource names, in order."""
+    return [table.name for table in TABLES]
 
 
 def table_by_name(name: str) -> Table:
-    """The first declaration of a resource (the one carrying its title and keys)."""
-    return _FIRST[name]
+    """The declaration of a resource."""
+    return _BY_NAME[name]
+
+
+def iter_tables() -> Iterable[Table]:
+    """Every resource's declaration, in published order."""
+    return iter(TABLES)
+
+
+def fields(name: str) -> list[Column]:
+    """All columns of a resource, in published order."""
+    return _BY_NAME[name].fields
 
 
 # --------------------------------------------------------------------------------------------
@@ -444,36 +627,36 @@ def flatten(records: dict[str, list[Record]]) -> dict[str, list[dict[str, Any]]]
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in resources()}
     items: dict[str, list[tuple[dict[str, Any], Any]]] = {}  # table -> (row, item) for children to walk
     for table in TABLES:
-        if table.parent is None:
-            kind = next(k for k, t in ROOT_TABLE.items() if t == table.name)
-            pairs = [(_row(table, record, {}), record) for record in records.get(kind, [])]
+        if table.kind is not None:
+            pairs = [(_row(table, record, {}), record) for record in records.get(table.kind, [])]
             items[table.name] = pairs
             rows[table.name].extend(row for row, _ in pairs)
             continue
         produced = []
-        for parent_row, parent_item in items[table.parent]:
-            values = _get(parent_item, table.list_path) or []
-            base = {col: parent_row[key] for col, key in zip(table.parent_columns, table.parent_keys)}
-            for position, value in enumerate(values, start=1):
-                if table.target is not None:
-                    row = dict(base)
-                    if table.role is not None:
-                        row["role"] = table.role
-                    row[table.target] = value
-                    row["position"] = position
-                else:
-                    keys = dict(table.item_id(parent_row, value)) if table.item_id else {}
-                    keys.update(base)
-                    keys["position"] = position
-                    row = _row(table, value, keys)
-                    produced.append((row, value))
-                rows[table.name].append(row)
+        for source in table.lists:
+            for parent_row, parent_item in items[table.parent]:
+                values = _get(parent_item, source.path) or []
+                base = {col: parent_row[key] for col, key in zip(table.parent_columns, table.parent_keys)}
+                for position, value in enumerate(values, start=1):
+                    if table.target is not None:
+                        row = dict(base)
+                        if source.role is not None:
+                            row["role"] = source.role
+                        row[table.target] = value
+                        row["position"] = position
+                    else:
+                        keys = dict(table.item_id(parent_row, value)) if table.item_id else {}
+                        keys.update(base)
+                        keys["position"] = position
+                        row = _row(table, value, keys)
+                        produced.append((row, value))
+                    rows[table.name].append(row)
         if table.target is None:
-            items[table.name] = items.get(table.name, []) + produced
+            items[table.name] = produced
     _derive_involvement(records.get("document", []), rows)
     for name in rows:
         table = table_by_name(name)
-        names = [column.name for column in _published_fields(name)]
+        names = [column.name for column in table.fields]
         rows[name] = [{column: row.get(column) for column in names} for row in rows[name]]
         if len(rows[name]) > 1:
             rows[name].sort(key=lambda row: tuple(_sortable(row[k]) for k in table.primary_key))
@@ -535,62 +718,30 @@ def unflatten(rows: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str,
     """Record dicts by kind rebuilt from typed rows (the inverse of :func:`flatten`)."""
     built: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
     for table in TABLES:
-        if table.parent is None:
+        if table.kind is not None:
             built[table.name] = [(row, _item(table, row)) for row in rows[table.name]]
             continue
-        children: dict[tuple, list[tuple[int, Any, dict[str, Any] | None, dict[str, Any]]]] = {}
-        for row in rows[table.name]:
-            if table.role is not None and row["role"] != table.role:
-                continue
-            key = tuple(row[col] for col in table.parent_columns)
-            if table.target is not None:
-                children.setdefault(key, []).append((row["position"], row[table.target], None, row))
-            else:
-                children.setdefault(key, []).append((row["position"], None, _item(table, row), row))
         produced = []
-        for parent_row, parent_item in built[table.parent]:
-            key = tuple(parent_row[k] for k in table.parent_keys)
-            entries = sorted(children.get(key, []), key=lambda entry: entry[0])
-            if not entries:
-                continue
-            if table.target is not None:
-                _set(parent_item, table.list_path, [entry[1] for entry in entries])
-            else:
-                _set(parent_item, table.list_path, [entry[2] for entry in entries])
-                produced += [(entry[3], entry[2]) for entry in entries]
+        for source in table.lists:
+            children: dict[tuple, list[tuple[int, Any, dict[str, Any] | None, dict[str, Any]]]] = {}
+            for row in rows[table.name]:
+                if source.role is not None and row["role"] != source.role:
+                    continue
+                key = tuple(row[col] for col in table.parent_columns)
+                if table.target is not None:
+                    children.setdefault(key, []).append((row["position"], row[table.target], None, row))
+                else:
+                    children.setdefault(key, []).append((row["position"], None, _item(table, row), row))
+            for parent_row, parent_item in built[table.parent]:
+                key = tuple(parent_row[k] for k in table.parent_keys)
+                entries = sorted(children.get(key, []), key=lambda entry: entry[0])
+                if not entries:
+                    continue
+                if table.target is not None:
+                    _set(parent_item, source.path, [entry[1] for entry in entries])
+                else:
+                    _set(parent_item, source.path, [entry[2] for entry in entries])
+                    produced += [(entry[3], entry[2]) for entry in entries]
         if table.target is None:
-            built[table.name] = built.get(table.name, []) + produced
-    return {kind: [item for _, item in built[name]] for kind, name in ROOT_TABLE.items()}
-
-
-def _published_fields(name: str) -> list[Column]:
-    """All columns of a resource (link tables declared twice share the first declaration's columns)."""
-    return table_by_name(name).fields
-
-
-def fields(name: str) -> list[Column]:
-    return _published_fields(name)
-
-
-def row_counts(rows: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
-    return {name: len(values) for name, values in rows.items()}
-
-
-def iter_tables() -> Iterable[Table]:
-    """One declaration per resource (the first), for schemas and the database."""
-    seen = set()
-    for table in TABLES:
-        if table.name not in seen:
-            seen.add(table.name)
-            yield table
-
-
-def foreign_keys(table: Table) -> list[tuple[tuple[str, ...], str, tuple[str, ...]]]:
-    """``(fields, resource, referenced fields)`` for every foreign key of a resource, each once."""
-    keys: list[tuple[tuple[str, ...], str, tuple[str, ...]]] = []
-    if table.parent is not None:
-        keys.append((table.parent_columns, table.parent, table.parent_keys))
-    for column in table.fields:
-        if column.ref and (column.name,) != table.parent_columns:
-            keys.append(((column.name,), ROOT_TABLE[column.ref], ("id",)))
-    return list(dict.fromkeys(keys))
+            built[table.name] = produced
+    return {table.kind: [item for _, item in built[table.name]] for table in TABLES if table.kind is not None}

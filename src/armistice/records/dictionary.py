@@ -7,14 +7,11 @@ value. It is generated so it cannot drift from the models; a test fails when it 
 
 from __future__ import annotations
 
-import types
-import typing
 from typing import Any, Iterable
 
 from pydantic import BaseModel
-from pydantic.fields import FieldInfo
 
-from armistice.models import RECORD_KINDS, Ref, Vocabulary, split_annotation
+from armistice.models import RECORD_KINDS, FieldSpec, Vocabulary, fields
 from armistice.records.schemas import schema_comment
 
 INTRO = """\
@@ -51,36 +48,24 @@ Conventions:
 """
 
 
-def _type_name(annotation: Any) -> str:
-    base, metadata, _ = split_annotation(annotation)
-    optional = typing.get_origin(annotation) in (typing.Union, types.UnionType) and type(None) in typing.get_args(annotation)
-    ref = next((m for m in metadata if isinstance(m, Ref)), None)
-    if ref:
-        name = f"{ref.kind} id"
-    elif typing.get_origin(base) is list:
-        name = f"list of {_type_name(typing.get_args(base)[0])}"
-    elif isinstance(base, type) and issubclass(base, Vocabulary):
-        name = f"[{base.__name__}](#{base.__name__.lower()})"
-    elif isinstance(base, type) and issubclass(base, BaseModel):
-        name = f"[{base.__name__}](#{base.__name__.lower()})"
-    elif base is str:
-        name = "text"
-        for marker in metadata:
-            if "AfterValidator" in type(marker).__name__:
-                func = marker.func.__name__
-                name = {"_one_line": "text (one line)", "_not_blank": "text", "_partial_date": "partial date",
-                        "_slug": "id"}.get(func, name)
+def field_type(spec: FieldSpec) -> str:
+    """A field's type in words, as the data dictionary shows it (vocabularies and parts as links).
+
+    "or nothing" follows an optional field's type unless the field carries constraints of its own
+    (``copies: int | None = Field(ge=1)`` reads "integer"): the published dictionary has always
+    read so, and changing it changes ``records/README.md``.
+    """
+    if spec.ref:
+        name = f"{spec.ref} id"
+    elif spec.is_vocabulary or spec.is_model:
+        name = f"[{spec.base.__name__}](#{spec.base.__name__.lower()})"
+    elif spec.base is str:
+        name = spec.type_name or "text"
     else:
-        name = {int: "integer", float: "number", bool: "true/false"}.get(base, getattr(base, "__name__", str(base)))
-    return f"{name} or nothing" if optional and not name.endswith("or nothing") else name
-
-
-def field_type(info: FieldInfo) -> str:
-    """A field's type in words, as the data dictionary shows it (vocabularies and parts as links)."""
-    annotation = info.annotation
-    if info.metadata:
-        annotation = typing.Annotated[(annotation, *info.metadata)]
-    return _type_name(annotation)
+        name = {int: "integer", float: "number", bool: "true/false"}.get(spec.base, getattr(spec.base, "__name__", str(spec.base)))
+    if spec.many:
+        return f"list of {name}"
+    return f"{name} or nothing" if spec.optional and not spec.field_metadata else name
 
 
 def _short(value: Any) -> str:
@@ -103,8 +88,8 @@ def examples(records: Iterable[BaseModel]) -> dict[tuple[type, str], str]:
     found: dict[tuple[type, str], str] = {}
 
     def walk(model: BaseModel) -> None:
-        for name in type(model).model_fields:
-            value = getattr(model, name)
+        for spec in fields(type(model)):
+            name, value = spec.name, getattr(model, spec.name)
             items = value if isinstance(value, list) else [value]
             for item in items:
                 if isinstance(item, BaseModel):
@@ -119,45 +104,34 @@ def examples(records: Iterable[BaseModel]) -> dict[tuple[type, str], str]:
     return found
 
 
-def _row(model: type[BaseModel], name: str, info: FieldInfo, shown: dict[tuple[type, str], str]) -> str:
-    required = "yes" if info.is_required() else "no"
-    description = (info.description or "").replace("|", "\\|").replace("\n", " ")
-    example = shown.get((model, name))
+def _row(model: type[BaseModel], spec: FieldSpec, shown: dict[tuple[type, str], str]) -> str:
+    required = "yes" if spec.required else "no"
+    description = spec.description.replace("|", "\\|").replace("\n", " ")
+    example = shown.get((model, spec.name))
     example = f"`{example.replace('`', '')}`".replace("|", "\\|") if example else ""
-    return f"| `{name}` | {field_type(info)} | {required} | {description} | {example} |"
+    return f"| `{spec.name}` | {field_type(spec)} | {required} | {description} | {example} |"
 
 
 def _table(model: type[BaseModel], shown: dict[tuple[type, str], str]) -> list[str]:
     lines = ["| field | type | required | description | example |", "|---|---|---|---|---|"]
-    lines += [_row(model, name, info, shown) for name, info in model.model_fields.items()]
+    lines += [_row(model, spec, shown) for spec in fields(model)]
     return lines
 
 
 def _nested(model: type[BaseModel], seen: list[type[BaseModel]]) -> None:
-    for info in model.model_fields.values():
-        annotation = info.annotation
-        stack = [annotation]
-        while stack:
-            current = stack.pop()
-            base = split_annotation(current)[0]
-            if typing.get_origin(base) is list:
-                stack.append(typing.get_args(base)[0])
-            elif isinstance(base, type) and issubclass(base, BaseModel) and base not in seen:
-                seen.append(base)
-                _nested(base, seen)
+    """The parts used inside ``model``, depth first, each once, in the order they are first met."""
+    for spec in fields(model):
+        if spec.is_model and spec.base not in seen:
+            seen.append(spec.base)
+            _nested(spec.base, seen)
 
 
 def _vocabularies(models: list[type[BaseModel]]) -> list[type[Vocabulary]]:
     found: list[type[Vocabulary]] = []
     for model in models:
-        for info in model.model_fields.values():
-            stack = [info.annotation]
-            while stack:
-                base = split_annotation(stack.pop())[0]
-                if typing.get_origin(base) is list:
-                    stack.append(typing.get_args(base)[0])
-                elif isinstance(base, type) and issubclass(base, Vocabulary) and base not in found:
-                    found.append(base)
+        for spec in fields(model):
+            if spec.is_vocabulary and spec.base not in found:
+                found.append(spec.base)
     return found
 
 

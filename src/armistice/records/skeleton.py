@@ -20,15 +20,13 @@ from __future__ import annotations
 
 import re
 import textwrap
-import typing
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic.fields import FieldInfo
 
 from armistice.records.dictionary import field_type
-from armistice.models import KIND_BY_NAME, SLUG_PATTERN, Record, Vocabulary, split_annotation
+from armistice.models import KIND_BY_NAME, SLUG_PATTERN, FieldSpec, Record, Vocabulary, fields
 from armistice.records.schemas import schema_comment
 
 SUFFIX = ".yaml"
@@ -44,53 +42,32 @@ class NewError(Exception):
 # --------------------------------------------------------------------------------------------
 
 
-def _base(annotation: Any) -> tuple[Any, bool]:
-    """The type inside Annotated and Optional, and whether it is a list (then: of what)."""
-    base = split_annotation(annotation)[0]
-    if typing.get_origin(base) is list:
-        return _base(typing.get_args(base)[0])[0], True
-    return base, False
-
-
-def _is_model(value: Any) -> bool:
-    return isinstance(value, type) and issubclass(value, BaseModel)
-
-
-def _is_vocabulary(value: Any) -> bool:
-    return isinstance(value, type) and issubclass(value, Vocabulary)
-
-
-def _min_items(info: FieldInfo) -> int:
-    return max((getattr(m, "min_length", 0) or 0 for m in info.metadata), default=0)
-
-
-def _type(info: FieldInfo) -> str:
+def _type(spec: FieldSpec) -> str:
     """The type in words: the data dictionary's, without its links, vocabularies spelled out."""
-    base, many = _base(info.annotation)
-    if _is_vocabulary(base) and not many:
-        words = "one of " + " | ".join(member.value for member in base)
+    if spec.is_vocabulary and not spec.many:
+        words = "one of " + " | ".join(member.value for member in spec.base)
     else:
-        words = re.sub(r"\[(\w+)\]\(#\w+\)", r"\1", field_type(info)).removesuffix(" or nothing")
-    if _is_model(base):
-        words += " (" + ", ".join(base.model_fields) + ")"
-    if many and _min_items(info):
+        words = re.sub(r"\[(\w+)\]\(#\w+\)", r"\1", field_type(spec)).removesuffix(" or nothing")
+    if spec.is_model:
+        words += " (" + ", ".join(part.name for part in fields(spec.base)) + ")"
+    if spec.many and spec.min_items:
         words += ", at least one"
     return words
 
 
-def _default(info: FieldInfo) -> Any:
+def _default(spec: FieldSpec) -> Any:
     """The default worth showing: one that is neither empty nor nothing."""
-    if info.is_required() or info.default in (None, [], ""):
+    if spec.required or spec.default in (None, [], ""):
         return None
-    return info.default.value if isinstance(info.default, Vocabulary) else info.default
+    return spec.default.value if isinstance(spec.default, Vocabulary) else spec.default
 
 
-def describe(info: FieldInfo) -> str:
+def describe(spec: FieldSpec) -> str:
     """``required, <type>: <description>``, as the comment above a field says it."""
-    status = "required" if info.is_required() else "optional"
-    default = _default(info)
+    status = "required" if spec.required else "optional"
+    default = _default(spec)
     shown = f" (default {default})" if default is not None else ""
-    return f"{status}, {_type(info)}{shown}: " + " ".join((info.description or "").split())
+    return f"{status}, {_type(spec)}{shown}: " + " ".join(spec.description.split())
 
 
 def _comment(text: str, indent: str) -> list[str]:
@@ -105,35 +82,36 @@ def _comment(text: str, indent: str) -> list[str]:
 
 def _commented_fields(model: type[BaseModel], indent: str, first: str = "") -> list[str]:
     """A part's fields as commented lines to uncomment: ``# key:  # required, ...`` (one level)."""
-    width = max(len(name) for name in model.model_fields) + 2
+    specs = fields(model)
+    width = max(len(spec.name) for spec in specs) + 2
     lines = []
-    for index, (name, info) in enumerate(model.model_fields.items()):
+    for index, spec in enumerate(specs):
         lead = first if index == 0 else " " * len(first)
-        key = f"{name}:".ljust(width)
-        lines.append(f"{indent}# {lead}{key}# {describe(info)}")
+        key = f"{spec.name}:".ljust(width)
+        lines.append(f"{indent}# {lead}{key}# {describe(spec)}")
     return lines
 
 
 def _fields(model: type[BaseModel], indent: str, record_id: str | None = None) -> list[str]:
     """Every field of ``model`` as YAML lines at ``indent``, each after its comment."""
     lines: list[str] = []
-    for name, info in model.model_fields.items():
-        base, many = _base(info.annotation)
-        lines += _comment(describe(info), indent)
+    for spec in fields(model):
+        name = spec.name
+        lines += _comment(describe(spec), indent)
         if name == "id" and record_id is not None:
             lines.append(f"{indent}{name}: {record_id}")
-        elif many:
+        elif spec.many:
             lines.append(f"{indent}{name}: []")
-            if _is_model(base):
-                lines += _commented_fields(base, indent + "  ", "- ")
-        elif _is_model(base) and info.is_required():
+            if spec.is_model:
+                lines += _commented_fields(spec.base, indent + "  ", "- ")
+        elif spec.is_model and spec.required:
             lines.append(f"{indent}{name}:")
-            lines += _fields(base, indent + "  ")
-        elif _is_model(base):
+            lines += _fields(spec.base, indent + "  ")
+        elif spec.is_model:
             lines.append(f"{indent}{name}:")
-            lines += _commented_fields(base, indent + "  ")
-        elif _default(info) is not None:
-            lines.append(f"{indent}# {name}: {_default(info)}")
+            lines += _commented_fields(spec.base, indent + "  ")
+        elif _default(spec) is not None:
+            lines.append(f"{indent}# {name}: {_default(spec)}")
         else:
             lines.append(f"{indent}{name}:")
     return lines
@@ -214,14 +192,13 @@ def required_fields(kind: str) -> list[str]:
     out: list[str] = []
 
     def walk(model: type[BaseModel], prefix: str) -> None:
-        for name, info in model.model_fields.items():
-            base, many = _base(info.annotation)
-            if not info.is_required() or (not prefix and name == "id"):
+        for spec in fields(model):
+            if not spec.required or (not prefix and spec.name == "id"):
                 continue
-            if _is_model(base) and not many:
-                walk(base, f"{prefix}{name}.")
+            if spec.is_model and not spec.many:
+                walk(spec.base, f"{prefix}{spec.name}.")
             else:
-                out.append(prefix + name)
+                out.append(prefix + spec.name)
 
     walk(KIND_BY_NAME[kind], "")
     return out

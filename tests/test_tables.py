@@ -1,0 +1,91 @@
+"""One declaration per published table, rendered the same way to the package, the database and Datasette.
+
+Each table is declared once (`armistice.publish.tables.TABLES`) with its keys, its sources in the
+records, its licence and how it is browsed; the Table Schema, the SQL and the Datasette entry are
+rendered from that one declaration, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+
+from armistice.models import Source, fields
+from armistice.publish.tables import ROLES, ArrayFacet, iter_tables, table_by_name
+from conftest import REPO
+
+
+def test_each_table_is_declared_once() -> None:
+    names = [table.name for table in iter_tables()]
+    assert len(names) == len(set(names)), "a table is declared twice"
+    committed = json.loads((REPO / "datapackage.json").read_text(encoding="utf-8"))
+    assert [resource["name"] for resource in committed["resources"]] == names
+
+
+def test_each_role_of_a_link_table_comes_from_one_list_or_is_derived() -> None:
+    for table in iter_tables():
+        roles = [source.role for source in table.lists if source.role is not None]
+        if not roles:
+            assert table.name not in ROLES and not table.derived_roles, table.name
+            continue
+        assert len(roles) == len(set(roles)), f"{table.name}: two lists give the same role"
+        assert list(ROLES[table.name]) == [*roles, *table.derived_roles], table.name
+
+
+def test_browsing_and_search_name_columns_of_their_own_table() -> None:
+    for table in iter_tables():
+        columns = {column.name: column for column in table.fields}
+        named = [*table.search, *([table.order] if table.order else []), *([table.label] if table.label else [])]
+        named += [facet.column if isinstance(facet, ArrayFacet) else facet for facet in table.facets]
+        assert set(named) <= set(columns), f"{table.name}: {set(named) - set(columns)} are not its columns"
+        for facet in table.facets:
+            if isinstance(facet, ArrayFacet):
+                assert columns[facet.column].schema["type"] == "array", f"{table.name}.{facet.column}"
+        for name in table.search:
+            assert columns[name].schema["type"] == "string", f"{table.name}.{name} is text to search"
+
+
+def test_a_child_keeps_its_parents_key_with_the_parents_types() -> None:
+    for table in iter_tables():
+        if table.parent is None:
+            continue
+        parent = {column.name: column.schema["type"] for column in table_by_name(table.parent).fields}
+        own = {column.name: column.schema["type"] for column in table.fields}
+        for column, key in zip(table.parent_columns, table.parent_keys, strict=True):
+            assert own[column] == parent[key], f"{table.name}.{column} is typed as {table.parent}.{key}"
+
+
+def test_the_sql_and_the_table_schema_say_the_same_of_every_column() -> None:
+    connection = sqlite3.connect(":memory:")
+    for table in iter_tables():
+        connection.execute(table.create_sql())
+        schema = table.table_schema()
+        info = {row[1]: row for row in connection.execute(f'PRAGMA table_info("{table.name}")')}
+        assert list(info) == [field["name"] for field in schema["fields"]], table.name
+        for field in schema["fields"]:
+            _cid, _name, sql_type, not_null, _default, pk = info[field["name"]]
+            assert bool(not_null) == field.get("constraints", {}).get("required", False), f"{table.name}.{field['name']}"
+            assert sql_type == {"integer": "INTEGER", "number": "REAL"}.get(field["type"], "TEXT"), field["name"]
+        primary = sorted((row[5], name) for name, row in info.items() if row[5])
+        assert [name for _, name in primary] == schema["primaryKey"], table.name
+        foreign = {(tuple(key["fields"]), key["reference"]["resource"]) for key in schema.get("foreignKeys", [])}
+        in_sql = {}
+        for row in connection.execute(f'PRAGMA foreign_key_list("{table.name}")'):
+            in_sql.setdefault((row[0], row[2]), []).append(row[3])
+        assert {(tuple(columns), resource) for (_, resource), columns in in_sql.items()} == foreign, table.name
+        for statement in table.index_sql():
+            connection.execute(statement)
+
+
+def test_a_column_is_a_web_address_exactly_when_its_field_is_marked_one() -> None:
+    marked = [spec.name for spec in fields(Source) if spec.uri]
+    assert marked, "the archive's canonical address is marked a web address"
+    documents = table_by_name("documents")
+    assert {c.name for c in documents.fields if c.uri} == {f"source_{name}" for name in marked}
+    for table in iter_tables():
+        uris = [c.name for c in table.fields if c.uri]
+        assert uris == [f["name"] for f in table.table_schema()["fields"] if f.get("format") == "uri"], table.name
+        with open(REPO / "data" / f"{table.name}.csv", newline="", encoding="utf-8") as stream:
+            for row in csv.DictReader(stream):
+                assert all(row[name].startswith("https://") for name in uris if row[name]), table.name
