@@ -22,7 +22,9 @@ from pybtex.database import parse_string
 
 from armistice.publish import package as pkg
 from armistice.release.citation import render, tex
-from armistice.release.diff import diff_sides
+from armistice.dataset import load_dataset
+from armistice.release.cut import NAME, write_zip
+from armistice.release.diff import diff_sides, report
 from conftest import REPO, VALID, run_cli
 
 DOCUMENT = "1951-08-13-ciphered-telegram-22834"
@@ -40,7 +42,7 @@ def _dataset() -> dict:
 
 def test_citation_cff_is_current_and_equals_the_package_version_and_date(monkeypatch) -> None:
     from armistice.release.citation import citation_cff
-    from armistice.publish.package import load_dataset
+    from armistice.dataset import load_dataset
 
     assert (REPO / "CITATION.cff").read_text() == citation_cff(load_dataset(REPO / "dataset.yaml")), "run `make generate`"
     import yaml
@@ -78,7 +80,14 @@ def test_bibtex_parses_and_pastes_into_latex(monkeypatch) -> None:
         database = parse_string(run.output, "bibtex")
         (key, entry), = database.entries.items()
         assert entry.type == "misc" and entry.fields["title"] and entry.fields["year"]
-        assert "url" in entry.fields or args[1] != DOCUMENT
+    described = _dataset()
+    (dataset,) = parse_string(run_cli("cite", "--format", "bibtex").output, "bibtex").entries.values()
+    assert dataset.fields["title"] == "{" + described["title"] + "}" and dataset.fields["year"] == described["created"][:4]
+    assert dataset.fields["version"] == described["version"]
+    assert dataset.fields["howpublished"] == f"Dataset, version {described['version']}"
+    assert [str(person) for person in dataset.persons["author"]] == [
+        "{" + c["title"] + "}" for c in described["contributors"] if "creator" in c["roles"]]
+    assert dataset.fields.get("url") == described.get("url") and dataset.fields.get("doi") == described.get("doi")
     document = parse_string(run_cli("cite", DOCUMENT, "--format", "bibtex").output, "bibtex").entries[DOCUMENT]
     assert str(document.persons["author"][0]) == "{Mao Zedong}"  # kept whole, not split into first/last
     assert document.fields["url"] == "https://digitalarchive.wilsoncenter.org/document/113006"
@@ -88,7 +97,7 @@ def test_bibtex_parses_and_pastes_into_latex(monkeypatch) -> None:
 
 def test_ris_parses() -> None:
     from armistice.release.citation import dataset_item
-    from armistice.publish.package import load_dataset
+    from armistice.dataset import load_dataset
 
     (entry,) = rispy.loads(render(dataset_item(load_dataset(REPO / "dataset.yaml")), "ris"))
     assert entry["type_of_reference"] == "DATA" and entry["title"] == "Korean Armistice Telegrams, 1951"
@@ -169,17 +178,74 @@ def test_diff_reports_a_new_record_as_minor_and_a_vanished_one_as_major(two_root
     assert backward.bump == "major" and backward.records_removed == ["topics/trade"]
 
 
-def test_diff_reads_release_zips_and_git_refs(two_roots, tmp_path: Path) -> None:
+def test_diff_reads_release_zips_and_git_refs(two_roots, tmp_path: Path, monkeypatch) -> None:
     old, _ = two_roots
     a = _built(old, tmp_path / "a")
-    archive = tmp_path / "a.zip"
-    with zipfile.ZipFile(archive, "w") as z:
+    for name in ("CITATION.cff", "CHANGELOG.md", "LICENSE-DATA.md"):
+        shutil.copyfile(REPO / name, a / name)
+    archive = tmp_path / "release.zip"
+    dataset = load_dataset(old / "dataset.yaml")
+    write_zip(a, dataset, archive)  # as `armistice release` writes it: everything under one top folder
+    with zipfile.ZipFile(archive) as z:
+        assert f"{NAME}-{dataset.version}/datapackage.json" in z.namelist()
+    assert diff_sides(str(archive), str(a), REPO).bump == "none"
+    flat = tmp_path / "flat.zip"
+    with zipfile.ZipFile(flat, "w") as z:
         for path in a.rglob("*"):
             if path.is_file():
                 z.write(path, path.relative_to(a))
-    assert diff_sides(str(archive), str(a), REPO).bump == "none"
+    assert diff_sides(str(flat), str(archive), REPO).bump == "none"
+    assert diff_sides("HEAD", "HEAD", REPO).bump == "none"
     run = run_cli("diff", str(archive), "no-such-ref-or-folder")
     assert run.exit_code == 2 and "not a package folder, a release zip, or a git ref" in run.output
+
+
+def _changed_descriptor(package: Path, folder: Path, change) -> Path:
+    shutil.copytree(package, folder)
+    descriptor = json.loads((folder / "datapackage.json").read_text())
+    topics = next(r for r in descriptor["resources"] if r["name"] == "topics")
+    change(descriptor, {f["name"]: f for f in topics["schema"]["fields"]})
+    (folder / "datapackage.json").write_text(json.dumps(descriptor, indent=2))
+    return folder
+
+
+def test_diff_counts_each_change_of_the_published_schema_with_the_bump_it_needs(two_roots, tmp_path: Path) -> None:
+    a = _built(two_roots[0], tmp_path / "a")
+
+    def describe(_, fields):
+        fields["name"]["description"] = "A better description."
+
+    def constrain(_, fields):
+        fields["name"].setdefault("constraints", {})["enum"] = ["Travel"]
+
+    def retype(_, fields):
+        fields["name"]["type"] = "integer"
+
+    def relicense(descriptor, _):
+        descriptor["keywords"] = descriptor["keywords"] + ["telegraphy"]
+
+    def rerelease(descriptor, _):  # a new version and date, and nothing else: no change
+        descriptor["version"], descriptor["created"] = "9.9.9", "2031-01-01T00:00:00Z"
+
+    for change, bump, said in [(describe, "patch", "topics.name: description: "),
+                               (constrain, "minor", "topics.name: constraint enum: added 'Travel'"),
+                               (retype, "major", "topics.name: type: 'string' -> 'integer'"),
+                               (relicense, "patch", "datapackage: keywords: added 'telegraphy'"),
+                               (rerelease, "none", None)]:
+        b = _changed_descriptor(a, tmp_path / change.__name__, change)
+        result = diff_sides(str(a), str(b), REPO)
+        assert result.bump == bump, change.__name__
+        assert [said in line for line, _ in result.descriptor_changes] == ([True] if said else [])
+        words = report(result)
+        assert ("Descriptor changed (1):" in words) == bool(said) and f"Required version bump: {bump.upper()}" in words
+
+
+def test_diff_never_hands_a_ref_to_git_as_an_option(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(REPO)
+    target = tmp_path / "written.tar"
+    run = run_cli("diff", "--", f"--output={target}", ".")
+    assert run.exit_code == 2 and "a ref never starts with '-'" in run.output
+    assert not target.exists(), "the ref was read by git archive as --output"
 
 
 # --- release ------------------------------------------------------------------------------------
