@@ -12,7 +12,9 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -380,3 +382,86 @@ def test_the_readme_shows_the_current_release_citation(monkeypatch) -> None:
     assert f"```text\n{run_cli('cite').output}```" in readme, "update README's How to cite from `armistice cite`"
     assert f"```bibtex\n{run_cli('cite', '--format', 'bibtex').output}```" in readme
     assert f"release {_dataset()['version']} is the current one" in readme
+
+
+# --- release: refused early, and never half-done -------------------------------------------------
+
+def _released_from(repo: Path, patch: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`armistice release ARGS` in ``repo`` with ``patch`` applied first: the test's way to make one
+    step fail, or to kill the process at one step, without any hook in the code under test."""
+    script = ("import os, signal, sys, zipfile\nfrom pathlib import Path\nimport armistice.release.cut as cut\n"
+              f"{patch}\nfrom armistice.cli import main\nsys.argv = ['armistice', 'release', *sys.argv[1:]]\nmain()\n")
+    return subprocess.run([sys.executable, "-c", script, *args], cwd=repo, capture_output=True, text=True,
+                          env={**os.environ, **GIT_ENV})
+
+
+KILL = "os.kill(os.getpid(), signal.SIGKILL)"
+STEPS = {  # step: (the patch, what the refusal says; None for a kill)
+    "the build fails": ("def build(*args, **kwargs):\n    raise cut.BuildError('disk full')\ncut.build = build",
+                        "the build failed: disk full"),
+    "writing the zip fails": ("def write_zip(*args):\n    raise OSError(28, 'No space left on device')\n"
+                              "cut.write_zip = write_zip", "No space left on device"),
+    "moving into place fails half-way": (  # the fourth file's staged copy has vanished: os.replace fails
+        "real = cut.publish\ndef publish(repository, moves, backup):\n"
+        "    moves[3] = (moves[3][0], backup / 'vanished')\n    real(repository, moves, backup)\ncut.publish = publish",
+        "the previous files were put back"),
+    "killed while building": (f"def build(*args, **kwargs):\n    {KILL}\ncut.build = build", None),
+    "killed while zipping": (
+        "real = zipfile.ZipFile.writestr\ncount = [0]\ndef writestr(self, *args, **kwargs):\n"
+        f"    count[0] += 1\n    if count[0] == 3:\n        self.fp.flush()\n        {KILL}\n"
+        "    return real(self, *args, **kwargs)\nzipfile.ZipFile.writestr = writestr", None),
+}
+
+
+def test_release_refuses_bad_input_in_one_line_before_any_work(clone: Path) -> None:
+    _add_changelog(clone, "7.0.0")
+    _git(clone, "commit", "-qam", "changelog")
+    impossible = _release(clone, "7.0.0", "--date", "2026-02-30")
+    assert impossible.returncode == 2 and "'2026-02-30' is not a date" in impossible.stderr
+    assert "Traceback" not in impossible.stderr and not (clone / "dist").exists(), "refused before any work"
+    zip_path = clone / "dist" / f"{NAME}-7.0.0.zip"
+    zip_path.mkdir(parents=True)
+    folder = _release(clone, "7.0.0")
+    assert folder.returncode == 1 and f"{zip_path.relative_to(clone)} is not a file" in folder.stderr
+    assert "Traceback" not in folder.stderr and not _git(clone, "status", "--porcelain")
+    zip_path.rmdir()
+    changelog = clone / "CHANGELOG.md"
+    changelog.write_bytes(changelog.read_bytes() + b"\n- caf\xe9, saved as Latin-1\n")
+    _git(clone, "commit", "-qam", "a Latin-1 changelog")
+    latin = _release(clone, "7.0.0")
+    line = changelog.read_bytes().count(b"\n")
+    assert latin.returncode == 1 and f"CHANGELOG.md:{line}: not valid UTF-8 (byte 0xe9)" in latin.stderr
+    assert "Traceback" not in latin.stderr
+
+
+def test_a_release_that_fails_or_is_killed_at_any_step_leaves_the_tree_as_it_was(clone: Path) -> None:
+    version = "7.0.0"
+    _add_changelog(clone, version)
+    _git(clone, "commit", "-qam", "changelog")
+    zip_path, sums_path = clone / "dist" / f"{NAME}-{version}.zip", clone / "dist" / "SHA256SUMS"
+    for step, (patch, said) in STEPS.items():
+        run = _released_from(clone, patch, version, "--date", "2026-12-01")
+        if said is None:
+            assert run.returncode == -signal.SIGKILL, (step, run.stderr)
+        else:
+            assert run.returncode == 1 and run.stderr.startswith("release refused: ") and said in run.stderr, step
+            assert "Traceback" not in run.stderr and len(run.stderr.splitlines()) == 1, (step, run.stderr)
+        assert not _git(clone, "status", "--porcelain"), f"{step}: the working tree was changed"
+        assert not zip_path.exists() and not sums_path.exists(), f"{step}: a zip or SHA256SUMS was published"
+    # Killed after the zip and its SHA256SUMS are in place, before the committed files: they agree.
+    run = _released_from(clone, f"real = cut.publish\ndef publish(repository, moves, backup):\n"
+                                f"    real(repository, moves[:2], backup)\n    {KILL}\ncut.publish = publish",
+                         version, "--date", "2026-12-01")
+    assert run.returncode == -signal.SIGKILL and not _git(clone, "status", "--porcelain")
+    assert subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=clone / "dist", capture_output=True).returncode == 0
+    # None of this blocks the release: it is not refused as a dirty tree, and clears what the kills left.
+    done = _release(clone, version, "--date", "2026-12-01")
+    assert done.returncode == 0, done.stderr
+    assert not list((clone / "dist").glob(".release-*"))
+    _git(clone, "commit", "-qam", f"Release {version}")
+    first = zip_path.read_bytes()
+    # Rebuilt from its release commit and killed while zipping: the released zip stays whole and verified.
+    run = _released_from(clone, STEPS["killed while zipping"][0], version)
+    assert run.returncode == -signal.SIGKILL
+    assert zip_path.read_bytes() == first, "a kill while zipping left a truncated zip under the final name"
+    assert subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=clone / "dist", capture_output=True).returncode == 0
