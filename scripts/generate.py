@@ -6,10 +6,11 @@ Run with `make generate` after changing src/armistice/models.py or a topic recor
 
 from pathlib import Path
 
+from armistice.dataset import load_dataset
+from armistice.cli import derived_files
 from armistice.records import dictionary
 from armistice.records import schemas
-from armistice.explore import serve
-from armistice.release.cut import write_generated
+from armistice.release.cut import generated
 from armistice.rules.checks import validate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,8 +24,9 @@ def main() -> None:
     records = [entry.record for kind in collection.by_kind for entry in collection.entries(kind)]
     (ROOT / "records" / "README.md").write_text(dictionary.render(topics, records), encoding="utf-8")
     print("wrote records/README.md")
-    write_generated(ROOT)
-    print("wrote CITATION.cff and datasette/metadata.json")
+    for relative, text in generated(load_dataset(ROOT / "dataset.yaml"), derived_files()).items():
+        (ROOT / relative).write_text(text, encoding="utf-8")
+        print(f"wrote {relative}")
 
 
 if __name__ == "__main__":

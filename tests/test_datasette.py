@@ -7,8 +7,11 @@ configured exactly as `armistice serve` configures it.
 from __future__ import annotations
 
 import asyncio
+import html
 import json
+import os
 import re
+import shutil
 import sqlite3
 from pathlib import Path
 from urllib.parse import quote
@@ -16,10 +19,11 @@ from urllib.parse import quote
 import pytest
 from datasette.app import Datasette
 
+from armistice.dataset import load_dataset
 from armistice.publish import package as pkg
 from armistice.explore import serve
 from armistice.publish.tables import iter_tables
-from conftest import REPO
+from conftest import REPO, run_cli
 
 DB = serve.DATABASE
 
@@ -52,7 +56,7 @@ def client(tmp_path_factory: pytest.TempPathFactory):
 
 
 def test_committed_metadata_is_current() -> None:
-    expected = serve.render_metadata(pkg.load_dataset(REPO / "dataset.yaml"))
+    expected = serve.render_metadata(load_dataset(REPO / "dataset.yaml"))
     assert (serve.config_dir(REPO) / "metadata.json").read_text() == expected, "run `make generate`"
 
 
@@ -170,9 +174,32 @@ def test_a_heavy_query_is_stopped_by_the_time_limit(client) -> None:
     assert "took too long" in response.json()["error"]
 
 
-def test_serve_binds_loopback_and_opens_the_database_immutable() -> None:
-    command = serve.datasette_command(REPO, Path("x.db"), serve.DEFAULT_HOST, serve.DEFAULT_PORT)
+def test_serve_builds_first_then_binds_loopback_and_opens_the_database_immutable(valid_root: Path, monkeypatch) -> None:
+    shutil.copy(REPO / "dataset.yaml", valid_root / "dataset.yaml")
+    launched: list[list[str]] = []
+    monkeypatch.setattr(os, "execv", lambda path, argv: launched.append(argv))  # the command, not a server
+    run = run_cli("serve")
+    assert run.exit_code == 0, run.output
+    (command,) = launched
+    database = valid_root / "dist" / pkg.DATABASE_NAME
+    assert database.is_file(), "serve builds the missing database before it launches Datasette"
     assert command[command.index("--host") + 1] == "127.0.0.1"
     assert command[command.index("--port") + 1] == "8001"
-    assert command[command.index("--immutable") + 1] == "x.db"
+    assert Path(command[command.index("--immutable") + 1]).resolve() == database.resolve()
     assert command[command.index("sql_time_limit_ms") + 1] == "1000"
+    built = database.stat().st_mtime_ns
+    assert run_cli("serve", "--host", "0.0.0.0", "--port", "8002").exit_code == 0
+    assert launched[1][launched[1].index("--host") + 1] == "0.0.0.0" and "8002" in launched[1]
+    assert database.stat().st_mtime_ns == built, "a current database is not rebuilt"
+
+
+def test_datasette_cites_the_dataset_exactly_as_armistice_cite_does(client, monkeypatch) -> None:
+    monkeypatch.chdir(REPO)
+    cited = run_cli("cite").output.strip()
+    metadata = client("/-/metadata.json").json()
+    assert metadata["plugins"]["armistice"]["citation"] == cited
+    assert f"<strong>How to cite:</strong> {cited} " in metadata["databases"][DB]["description_html"]
+    assert html.escape(cited, quote=False) in client("/").text
+    (document,) = sqlite3.connect(client.database).execute("select id from documents order by id limit 1").fetchone()
+    row = client(f"/{DB}/citation.json?document={document}&_shape=objects").json()["rows"][0]
+    assert row["dataset_citation"] == f"{cited} Record {document}."

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import pytest
 
+from armistice.dataset import load_dataset
 from armistice.publish import package as pkg
 from armistice.records import skeleton
 from armistice.cli import main
@@ -49,7 +50,7 @@ SKIPPED = {
     "armistice release": "cuts a release from a clean committed tree; tests/test_release.py runs it in a clone",
 }
 EDITORS = {"code"}
-VERSION = pkg.load_dataset(REPO / "dataset.yaml").version
+VERSION = load_dataset(REPO / "dataset.yaml").version
 
 
 @dataclass
@@ -219,7 +220,7 @@ def downloads(tmp_path_factory: pytest.TempPathFactory) -> Path:
         shutil.copyfile(REPO / name, build / name)
     folder = tmp_path_factory.mktemp("downloads")
     archive = folder / f"{NAME}-{VERSION}.zip"
-    write_zip(build, pkg.load_dataset(REPO / "dataset.yaml"), archive)
+    write_zip(build, load_dataset(REPO / "dataset.yaml"), archive)
     (folder / "SHA256SUMS").write_text(f"{hashlib.sha256(archive.read_bytes()).hexdigest()}  {archive.name}\n")
     return folder
 

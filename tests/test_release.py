@@ -12,7 +12,9 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -22,7 +24,9 @@ from pybtex.database import parse_string
 
 from armistice.publish import package as pkg
 from armistice.release.citation import render, tex
-from armistice.release.diff import diff_sides
+from armistice.dataset import load_dataset
+from armistice.release.cut import NAME, write_zip
+from armistice.release.diff import diff_sides, report
 from conftest import REPO, VALID, run_cli
 
 DOCUMENT = "1951-08-13-ciphered-telegram-22834"
@@ -40,7 +44,7 @@ def _dataset() -> dict:
 
 def test_citation_cff_is_current_and_equals_the_package_version_and_date(monkeypatch) -> None:
     from armistice.release.citation import citation_cff
-    from armistice.publish.package import load_dataset
+    from armistice.dataset import load_dataset
 
     assert (REPO / "CITATION.cff").read_text() == citation_cff(load_dataset(REPO / "dataset.yaml")), "run `make generate`"
     import yaml
@@ -78,7 +82,14 @@ def test_bibtex_parses_and_pastes_into_latex(monkeypatch) -> None:
         database = parse_string(run.output, "bibtex")
         (key, entry), = database.entries.items()
         assert entry.type == "misc" and entry.fields["title"] and entry.fields["year"]
-        assert "url" in entry.fields or args[1] != DOCUMENT
+    described = _dataset()
+    (dataset,) = parse_string(run_cli("cite", "--format", "bibtex").output, "bibtex").entries.values()
+    assert dataset.fields["title"] == "{" + described["title"] + "}" and dataset.fields["year"] == described["created"][:4]
+    assert dataset.fields["version"] == described["version"]
+    assert dataset.fields["howpublished"] == f"Dataset, version {described['version']}"
+    assert [str(person) for person in dataset.persons["author"]] == [
+        "{" + c["title"] + "}" for c in described["contributors"] if "creator" in c["roles"]]
+    assert dataset.fields.get("url") == described.get("url") and dataset.fields.get("doi") == described.get("doi")
     document = parse_string(run_cli("cite", DOCUMENT, "--format", "bibtex").output, "bibtex").entries[DOCUMENT]
     assert str(document.persons["author"][0]) == "{Mao Zedong}"  # kept whole, not split into first/last
     assert document.fields["url"] == "https://digitalarchive.wilsoncenter.org/document/113006"
@@ -88,7 +99,7 @@ def test_bibtex_parses_and_pastes_into_latex(monkeypatch) -> None:
 
 def test_ris_parses() -> None:
     from armistice.release.citation import dataset_item
-    from armistice.publish.package import load_dataset
+    from armistice.dataset import load_dataset
 
     (entry,) = rispy.loads(render(dataset_item(load_dataset(REPO / "dataset.yaml")), "ris"))
     assert entry["type_of_reference"] == "DATA" and entry["title"] == "Korean Armistice Telegrams, 1951"
@@ -169,17 +180,74 @@ def test_diff_reports_a_new_record_as_minor_and_a_vanished_one_as_major(two_root
     assert backward.bump == "major" and backward.records_removed == ["topics/trade"]
 
 
-def test_diff_reads_release_zips_and_git_refs(two_roots, tmp_path: Path) -> None:
+def test_diff_reads_release_zips_and_git_refs(two_roots, tmp_path: Path, monkeypatch) -> None:
     old, _ = two_roots
     a = _built(old, tmp_path / "a")
-    archive = tmp_path / "a.zip"
-    with zipfile.ZipFile(archive, "w") as z:
+    for name in ("CITATION.cff", "CHANGELOG.md", "LICENSE-DATA.md"):
+        shutil.copyfile(REPO / name, a / name)
+    archive = tmp_path / "release.zip"
+    dataset = load_dataset(old / "dataset.yaml")
+    write_zip(a, dataset, archive)  # as `armistice release` writes it: everything under one top folder
+    with zipfile.ZipFile(archive) as z:
+        assert f"{NAME}-{dataset.version}/datapackage.json" in z.namelist()
+    assert diff_sides(str(archive), str(a), REPO).bump == "none"
+    flat = tmp_path / "flat.zip"
+    with zipfile.ZipFile(flat, "w") as z:
         for path in a.rglob("*"):
             if path.is_file():
                 z.write(path, path.relative_to(a))
-    assert diff_sides(str(archive), str(a), REPO).bump == "none"
+    assert diff_sides(str(flat), str(archive), REPO).bump == "none"
+    assert diff_sides("HEAD", "HEAD", REPO).bump == "none"
     run = run_cli("diff", str(archive), "no-such-ref-or-folder")
     assert run.exit_code == 2 and "not a package folder, a release zip, or a git ref" in run.output
+
+
+def _changed_descriptor(package: Path, folder: Path, change) -> Path:
+    shutil.copytree(package, folder)
+    descriptor = json.loads((folder / "datapackage.json").read_text())
+    topics = next(r for r in descriptor["resources"] if r["name"] == "topics")
+    change(descriptor, {f["name"]: f for f in topics["schema"]["fields"]})
+    (folder / "datapackage.json").write_text(json.dumps(descriptor, indent=2))
+    return folder
+
+
+def test_diff_counts_each_change_of_the_published_schema_with_the_bump_it_needs(two_roots, tmp_path: Path) -> None:
+    a = _built(two_roots[0], tmp_path / "a")
+
+    def describe(_, fields):
+        fields["name"]["description"] = "A better description."
+
+    def constrain(_, fields):
+        fields["name"].setdefault("constraints", {})["enum"] = ["Travel"]
+
+    def retype(_, fields):
+        fields["name"]["type"] = "integer"
+
+    def relicense(descriptor, _):
+        descriptor["keywords"] = descriptor["keywords"] + ["telegraphy"]
+
+    def rerelease(descriptor, _):  # a new version and date, and nothing else: no change
+        descriptor["version"], descriptor["created"] = "9.9.9", "2031-01-01T00:00:00Z"
+
+    for change, bump, said in [(describe, "patch", "topics.name: description: "),
+                               (constrain, "minor", "topics.name: constraint enum: added 'Travel'"),
+                               (retype, "major", "topics.name: type: 'string' -> 'integer'"),
+                               (relicense, "patch", "datapackage: keywords: added 'telegraphy'"),
+                               (rerelease, "none", None)]:
+        b = _changed_descriptor(a, tmp_path / change.__name__, change)
+        result = diff_sides(str(a), str(b), REPO)
+        assert result.bump == bump, change.__name__
+        assert [said in line for line, _ in result.descriptor_changes] == ([True] if said else [])
+        words = report(result)
+        assert ("Descriptor changed (1):" in words) == bool(said) and f"Required version bump: {bump.upper()}" in words
+
+
+def test_diff_never_hands_a_ref_to_git_as_an_option(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(REPO)
+    target = tmp_path / "written.tar"
+    run = run_cli("diff", "--", f"--output={target}", ".")
+    assert run.exit_code == 2 and "a ref never starts with '-'" in run.output
+    assert not target.exists(), "the ref was read by git archive as --output"
 
 
 # --- release ------------------------------------------------------------------------------------
@@ -314,3 +382,86 @@ def test_the_readme_shows_the_current_release_citation(monkeypatch) -> None:
     assert f"```text\n{run_cli('cite').output}```" in readme, "update README's How to cite from `armistice cite`"
     assert f"```bibtex\n{run_cli('cite', '--format', 'bibtex').output}```" in readme
     assert f"release {_dataset()['version']} is the current one" in readme
+
+
+# --- release: refused early, and never half-done -------------------------------------------------
+
+def _released_from(repo: Path, patch: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`armistice release ARGS` in ``repo`` with ``patch`` applied first: the test's way to make one
+    step fail, or to kill the process at one step, without any hook in the code under test."""
+    script = ("import os, signal, sys, zipfile\nfrom pathlib import Path\nimport armistice.release.cut as cut\n"
+              f"{patch}\nfrom armistice.cli import main\nsys.argv = ['armistice', 'release', *sys.argv[1:]]\nmain()\n")
+    return subprocess.run([sys.executable, "-c", script, *args], cwd=repo, capture_output=True, text=True,
+                          env={**os.environ, **GIT_ENV})
+
+
+KILL = "os.kill(os.getpid(), signal.SIGKILL)"
+STEPS = {  # step: (the patch, what the refusal says; None for a kill)
+    "the build fails": ("def build(*args, **kwargs):\n    raise cut.BuildError('disk full')\ncut.build = build",
+                        "the build failed: disk full"),
+    "writing the zip fails": ("def write_zip(*args):\n    raise OSError(28, 'No space left on device')\n"
+                              "cut.write_zip = write_zip", "No space left on device"),
+    "moving into place fails half-way": (  # the fourth file's staged copy has vanished: os.replace fails
+        "real = cut.publish\ndef publish(repository, moves, backup):\n"
+        "    moves[3] = (moves[3][0], backup / 'vanished')\n    real(repository, moves, backup)\ncut.publish = publish",
+        "the previous files were put back"),
+    "killed while building": (f"def build(*args, **kwargs):\n    {KILL}\ncut.build = build", None),
+    "killed while zipping": (
+        "real = zipfile.ZipFile.writestr\ncount = [0]\ndef writestr(self, *args, **kwargs):\n"
+        f"    count[0] += 1\n    if count[0] == 3:\n        self.fp.flush()\n        {KILL}\n"
+        "    return real(self, *args, **kwargs)\nzipfile.ZipFile.writestr = writestr", None),
+}
+
+
+def test_release_refuses_bad_input_in_one_line_before_any_work(clone: Path) -> None:
+    _add_changelog(clone, "7.0.0")
+    _git(clone, "commit", "-qam", "changelog")
+    impossible = _release(clone, "7.0.0", "--date", "2026-02-30")
+    assert impossible.returncode == 2 and "'2026-02-30' is not a date" in impossible.stderr
+    assert "Traceback" not in impossible.stderr and not (clone / "dist").exists(), "refused before any work"
+    zip_path = clone / "dist" / f"{NAME}-7.0.0.zip"
+    zip_path.mkdir(parents=True)
+    folder = _release(clone, "7.0.0")
+    assert folder.returncode == 1 and f"{zip_path.relative_to(clone)} is not a file" in folder.stderr
+    assert "Traceback" not in folder.stderr and not _git(clone, "status", "--porcelain")
+    zip_path.rmdir()
+    changelog = clone / "CHANGELOG.md"
+    changelog.write_bytes(changelog.read_bytes() + b"\n- caf\xe9, saved as Latin-1\n")
+    _git(clone, "commit", "-qam", "a Latin-1 changelog")
+    latin = _release(clone, "7.0.0")
+    line = changelog.read_bytes().count(b"\n")
+    assert latin.returncode == 1 and f"CHANGELOG.md:{line}: not valid UTF-8 (byte 0xe9)" in latin.stderr
+    assert "Traceback" not in latin.stderr
+
+
+def test_a_release_that_fails_or_is_killed_at_any_step_leaves_the_tree_as_it_was(clone: Path) -> None:
+    version = "7.0.0"
+    _add_changelog(clone, version)
+    _git(clone, "commit", "-qam", "changelog")
+    zip_path, sums_path = clone / "dist" / f"{NAME}-{version}.zip", clone / "dist" / "SHA256SUMS"
+    for step, (patch, said) in STEPS.items():
+        run = _released_from(clone, patch, version, "--date", "2026-12-01")
+        if said is None:
+            assert run.returncode == -signal.SIGKILL, (step, run.stderr)
+        else:
+            assert run.returncode == 1 and run.stderr.startswith("release refused: ") and said in run.stderr, step
+            assert "Traceback" not in run.stderr and len(run.stderr.splitlines()) == 1, (step, run.stderr)
+        assert not _git(clone, "status", "--porcelain"), f"{step}: the working tree was changed"
+        assert not zip_path.exists() and not sums_path.exists(), f"{step}: a zip or SHA256SUMS was published"
+    # Killed after the zip and its SHA256SUMS are in place, before the committed files: they agree.
+    run = _released_from(clone, f"real = cut.publish\ndef publish(repository, moves, backup):\n"
+                                f"    real(repository, moves[:2], backup)\n    {KILL}\ncut.publish = publish",
+                         version, "--date", "2026-12-01")
+    assert run.returncode == -signal.SIGKILL and not _git(clone, "status", "--porcelain")
+    assert subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=clone / "dist", capture_output=True).returncode == 0
+    # None of this blocks the release: it is not refused as a dirty tree, and clears what the kills left.
+    done = _release(clone, version, "--date", "2026-12-01")
+    assert done.returncode == 0, done.stderr
+    assert not list((clone / "dist").glob(".release-*"))
+    _git(clone, "commit", "-qam", f"Release {version}")
+    first = zip_path.read_bytes()
+    # Rebuilt from its release commit and killed while zipping: the released zip stays whole and verified.
+    run = _released_from(clone, STEPS["killed while zipping"][0], version)
+    assert run.returncode == -signal.SIGKILL
+    assert zip_path.read_bytes() == first, "a kill while zipping left a truncated zip under the final name"
+    assert subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=clone / "dist", capture_output=True).returncode == 0

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from armistice import __version__
+from armistice.explore import DEFAULT_HOST, DEFAULT_PORT
 from armistice.models import KIND_BY_NAME
 
 DEFAULT_RECORDS = Path("records")
@@ -133,9 +135,9 @@ def build(records: Path, out: Path) -> None:
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True,
+@click.option("--host", default=DEFAULT_HOST, show_default=True,
               help="Address to listen on; loopback unless you mean to share it (e.g. 0.0.0.0).")
-@click.option("--port", default=8001, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
 @click.option("--records", "records", type=click.Path(path_type=Path), default=DEFAULT_RECORDS, show_default=True,
               help="The records root to build from when the database is missing or stale.")
 def serve(host: str, port: int, records: Path) -> None:
@@ -148,16 +150,21 @@ def serve(host: str, port: int, records: Path) -> None:
     Example:
       armistice serve --port 8002   # then open http://127.0.0.1:8002
     """
-    from armistice.publish.package import BuildError
-    from armistice.explore.serve import run
+    from armistice.dataset import DatasetError, find_dataset
+    from armistice.explore.serve import is_stale, run
+    from armistice.publish.package import BuildError, build, outputs
 
+    repository = Path(".")
+    database = outputs(repository)["database"]
     try:
-        run(Path("."), records, host, port)
-    except BuildError as error:
+        if is_stale(database, [records, find_dataset(records)]):
+            build(records, repository)
+    except (BuildError, DatasetError) as error:
         for finding in error.findings:
             click.echo(str(finding))
         click.echo(f"build failed: {error}", err=True)
         sys.exit(1)
+    run(repository, database, host, port)
 
 
 @main.command()
@@ -175,12 +182,15 @@ def cite(record_id: str | None, fmt: str, records: Path) -> None:
       armistice cite 1951-08-13-ciphered-telegram-22834 --format chicago
     """
     from armistice.release.citation import dataset_item, document_item, render
-    from armistice.publish.package import BuildError, find_dataset, load_dataset
+    from armistice.dataset import DatasetError, find_dataset, load_dataset
 
     try:
         dataset = load_dataset(find_dataset(records))
-    except BuildError as error:
-        raise click.ClickException(str(error)) from None
+    except DatasetError as error:
+        for finding in error.findings:
+            click.echo(str(finding))
+        click.echo(f"cite: {error}", err=True)
+        sys.exit(1)
     if record_id is None:
         click.echo(render(dataset_item(dataset), fmt), nl=False)
         return
@@ -218,14 +228,37 @@ def diff(old: str, new: str) -> None:
         raise click.UsageError(str(error)) from None
 
 
+def derived_files() -> dict[Path, Any]:
+    """The files a release regenerates from dataset.yaml besides CITATION.cff, by repository-relative
+    path: the Datasette metadata, which shows the version and its citation. Wired here, so the
+    release stage never imports the explore stage."""
+    from armistice.explore.serve import config_dir, render_metadata
+
+    return {config_dir(Path()) / "metadata.json": render_metadata}
+
+
+def _release_date(_context: click.Context, _parameter: click.Parameter, value: str | None) -> str | None:
+    """--date as a real date, checked before any work (a usage error, exit 2)."""
+    from armistice.release.cut import ReleaseError, release_day
+
+    if value is None:
+        return None
+    try:
+        return release_day(value)
+    except ReleaseError as error:
+        raise click.BadParameter(str(error)) from None
+
+
 @main.command()
 @click.argument("version")
-@click.option("--date", "day", default=None, help="Release date (YYYY-MM-DD) for a new version; default today (UTC).")
+@click.option("--date", "day", default=None, callback=_release_date,
+              help="Release date (YYYY-MM-DD) for a new version; default today (UTC).")
 def release(version: str, day: str | None) -> None:
     """Cut release VERSION: check, bump, build, and write the zip with its SHA256SUMS.
 
     Refuses when the records do not validate, the working tree is dirty, CHANGELOG.md has no entry
     for VERSION, or VERSION is below the bump the changes since the previous release require.
+    Everything is written aside first: a refused, failed or interrupted release leaves the tree as it was.
 
     \b
     Example:
@@ -234,7 +267,7 @@ def release(version: str, day: str | None) -> None:
     from armistice.release.cut import ReleaseError, release as run
 
     try:
-        result = run(Path("."), version, day)
+        result = run(Path("."), version, day, derived=derived_files())
     except ReleaseError as error:
         click.echo(f"release refused: {error}", err=True)
         sys.exit(1)

@@ -19,21 +19,20 @@ from pathlib import Path
 from typing import Any
 
 from armistice.models import Dataset
-from armistice.publish.package import DATABASE_NAME, build, find_dataset, load_dataset, outputs
+from armistice.dataset import load_dataset
+from armistice.publish.package import DATABASE_NAME
 from armistice.publish.tables import iter_tables
+from armistice.release.citation import dataset_item, render
 
 DATABASE = DATABASE_NAME.removesuffix(".db")
 HERE = Path(__file__).resolve().parent
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 8001
 SQL_TIME_LIMIT_MS = 1000
 """A heavy query is stopped after a second so it cannot hang the server."""
 
 
 def dataset_citation(dataset: Dataset) -> str:
-    """The dataset's citation at this version (APA style)."""
-    authors = ", ".join(c.title for c in dataset.contributors if "creator" in c.roles)
-    return f"{authors}. ({dataset.created[:4]}). {dataset.title} (Version {dataset.version}) [Data set]."
+    """The dataset's citation at this version: the APA line ``armistice cite`` prints, word for word."""
+    return render(dataset_item(dataset), "apa").strip()
 
 
 def queries(dataset: Dataset) -> dict[str, dict[str, Any]]:
@@ -174,17 +173,8 @@ def datasette_command(repository: Path, database: Path, host: str, port: int) ->
     ]
 
 
-def prepare(repository: Path, records: Path) -> Path:
-    """Build when the database is missing or stale; return the database path."""
-    database = outputs(repository)["database"]
-    if is_stale(database, [records, find_dataset(records)]):
-        build(records, repository)
-    return database
-
-
-def run(repository: Path, records: Path, host: str, port: int) -> None:
-    """Build if needed, then replace this process with Datasette."""
-    database = prepare(repository, records)
+def run(repository: Path, database: Path, host: str, port: int) -> None:
+    """Replace this process with Datasette serving ``database`` (built beforehand: the CLI sees to it)."""
     command = datasette_command(repository, database, host, port)
     os.execv(command[0], command)
 

@@ -29,11 +29,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from armistice.dataset import DatasetError, find_dataset, load_dataset
 from armistice.publish import database
 from armistice.records.findings import Finding
-from armistice.records.loading import LoadError, load_file
 from armistice.models import Dataset
-from armistice.records.files import model_findings
 from armistice.publish.tables import iter_tables, published_rows
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
@@ -63,24 +62,12 @@ def outputs(out: Path) -> dict[str, Path]:
     return {"descriptor": out / "datapackage.json", "data": out / "data", "database": out / "dist" / DATABASE_NAME}
 
 
-def load_dataset(path: Path) -> Dataset:
-    """The dataset's description from ``dataset.yaml``, strictly validated like a record."""
+def dataset_for(records: Path, dataset_path: Path | None = None) -> Dataset:
+    """The dataset description a build publishes; its problems fail the build like the records' do."""
     try:
-        loaded = load_file(path)
-    except LoadError as error:
-        raise BuildError(str(error.finding), [error.finding]) from None
-    try:
-        return Dataset.model_validate(loaded.data)
-    except Exception as error:  # pydantic.ValidationError
-        findings = model_findings(loaded, Dataset, error)  # type: ignore[arg-type]
-        raise BuildError(f"{path}: invalid dataset description", findings) from None
-
-
-def find_dataset(records: Path) -> Path:
-    for candidate in (records.parent / "dataset.yaml", Path("dataset.yaml")):
-        if candidate.is_file():
-            return candidate
-    raise BuildError(f"no dataset.yaml beside {records} or in the working directory")
+        return load_dataset(dataset_path or find_dataset(records))
+    except DatasetError as error:
+        raise BuildError(str(error), error.findings) from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -280,7 +267,7 @@ def build(records: Path, out: Path, dataset_path: Path | None = None, *, workers
             errors = [f for f in result.findings if f.severity == "error"]
             if errors:
                 raise BuildError(f"{len(errors)} error(s) in the records; nothing was built", errors)
-            dataset = load_dataset(dataset_path or find_dataset(records))
+            dataset = dataset_for(records, dataset_path)
             registry = {kind: [entry.record for entry in result.registry.entries(kind)]
                         for kind in result.registry.by_kind if kind != "document"}
             writing.add(prepare(registry))

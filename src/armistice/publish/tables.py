@@ -26,7 +26,6 @@ table answers "which documents involve this person, and how"; only their ``recip
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -35,6 +34,7 @@ from typing import Any, Callable, Iterable
 from pydantic import BaseModel, TypeAdapter
 
 from armistice import dates
+from armistice.hashing import content_hash
 from armistice.models import (
     RECORD_KINDS,
     AgendaItem,
@@ -368,17 +368,6 @@ DOCUMENT_FACETS = [
            {"type": "array"}, derive=lambda d: _ids(d.topics)),
 ]
 """Convenience copies of the document's links, as columns of ``documents`` to facet by."""
-
-
-def content_hash(record: Record) -> str:
-    """SHA-256 of the record's canonical JSON (fields left at their defaults omitted, keys sorted).
-
-    Equal hashes in two releases mean the record is unchanged, so a citation of record X at
-    version V can be checked against any later release.
-    """
-    data = record.model_dump(mode="json", exclude_defaults=True)
-    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 CONTENT_HASH = Column("content_sha256", "SHA-256 of the record's canonical JSON (fields at their defaults omitted, keys "

@@ -30,7 +30,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
-from armistice.records.loading import _resolve_plain, parse_text
+from armistice.records.loading import resolve_plain, parse_text
 from armistice.models import KIND_BY_FOLDER, Record
 from armistice.records.files import model_at
 from armistice.records.schemas import schema_comment
@@ -46,7 +46,7 @@ class FormatError(Exception):
 
 def _needs_quotes(value: str) -> bool:
     """True when a plain scalar would not read back as this string under YAML 1.1 or our loader."""
-    if _resolve_plain(value) != value or _DATE_SHAPE.match(value):
+    if resolve_plain(value) != value or _DATE_SHAPE.match(value):
         return True
     return _YAML11.resolve(yaml.ScalarNode, value, (True, False)) != "tag:yaml.org,2002:str"
 

@@ -131,7 +131,11 @@ def _fail(path: str, line: int, column: int, field: str, message: str) -> LoadEr
 _NUMERIC_START = frozenset("+-.0123456789")
 
 
-def _resolve_plain(value: str) -> Any:
+def resolve_plain(value: str) -> Any:
+    """What an unquoted scalar means to this loader: None, a bool, an int, a float, or the string itself.
+
+    Public because the formatter must know when a string has to be quoted to stay a string.
+    """
     if value in _NULL:
         return None
     if value in _BOOL:
@@ -174,7 +178,7 @@ class _Builder:
         tag = node.tag
         if tag is _STR or tag == _STR:
             if isinstance(node, yaml.ScalarNode):
-                return node.value if node.style else _resolve_plain(node.value)  # plain style is '' or None
+                return node.value if node.style else resolve_plain(node.value)  # plain style is '' or None
         elif tag != _SEQ and tag != _MAP:
             line, column = _mark(node)
             raise _fail(
@@ -185,12 +189,12 @@ class _Builder:
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, path + (index,), node) for index, item in enumerate(node.value)]
         if isinstance(node, yaml.ScalarNode):  # an explicit !!seq or !!map on a scalar
-            return node.value if node.style else _resolve_plain(node.value)
+            return node.value if node.style else resolve_plain(node.value)
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR:
                 raise _fail(self.path, *_mark(key_node), format_field(path), "keys must be plain words")
-            key = key_node.value if key_node.style else _resolve_plain(key_node.value)
+            key = key_node.value if key_node.style else resolve_plain(key_node.value)
             if not isinstance(key, str):
                 raise _fail(
                     self.path, *_mark(key_node), format_field(path),
@@ -222,7 +226,7 @@ def _fast(node: yaml.Node, seen: set[int]) -> Any:
     if kind is yaml.ScalarNode:
         if tag != _STR:
             raise _Retry
-        return node.value if node.style else _resolve_plain(node.value)
+        return node.value if node.style else resolve_plain(node.value)
     if kind is yaml.SequenceNode:
         if tag != _SEQ:
             raise _Retry
@@ -233,7 +237,7 @@ def _fast(node: yaml.Node, seen: set[int]) -> Any:
     for key_node, value_node in node.value:
         if type(key_node) is not yaml.ScalarNode or key_node.tag != _STR:
             raise _Retry
-        key = key_node.value if key_node.style else _resolve_plain(key_node.value)
+        key = key_node.value if key_node.style else resolve_plain(key_node.value)
         if type(key) is not str or key in result:
             raise _Retry
         result[key] = _fast(value_node, seen)

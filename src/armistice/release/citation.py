@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from armistice.models import Dataset, Document
-from armistice.publish.tables import content_hash
+from armistice.hashing import content_hash
 
 FORMATS = ("apa", "chicago", "bibtex", "ris", "csl-json")
 STYLES = {"apa": "apa", "chicago": "chicago-notes-bibliography"}

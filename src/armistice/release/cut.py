@@ -5,9 +5,16 @@ the working tree has uncommitted changes, CHANGELOG.md has no entry for VERSION,
 smaller than the bump the version policy requires against the previous release (the highest
 release found by its ``vX.Y.Z`` tag or its release commit; see :mod:`armistice.release.history`).
 Otherwise it sets the version (and the release date, for a new version) in dataset.yaml,
-regenerates CITATION.cff and the Datasette metadata, builds, and writes
-``dist/korean-armistice-telegrams-VERSION.zip`` and ``dist/SHA256SUMS``. Run on the release
-commit of VERSION itself, it rebuilds that release.
+regenerates CITATION.cff and the files the caller derives from dataset.yaml (the CLI passes the
+Datasette metadata), builds, and writes ``dist/korean-armistice-telegrams-VERSION.zip`` and
+``dist/SHA256SUMS``. Run on the release commit of VERSION itself, it rebuilds that release.
+
+Nothing in the working tree changes until everything is ready: every file is written into a
+staging folder under ``dist/`` (the same layout as the repository), and only then moved into
+place, each with ``os.replace``: the zip first, then SHA256SUMS, then the database and the
+committed files, dataset.yaml last. A failure or interrupt before that leaves the tree as it was
+(a rerun is not refused as dirty), a failure while moving puts the previous files back, and a
+kill never leaves a truncated zip under its final name.
 
 The zip is reproducible: members are sorted, their timestamps are the release date, their modes
 fixed, and every member is itself built deterministically; the same commit gives the same bytes.
@@ -16,26 +23,36 @@ fixed, and every member is itself built deterministically; the same commit gives
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import shutil
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date as Date
 from datetime import datetime, timezone
 from pathlib import Path
 
+from armistice.dataset import DatasetError, load_dataset, write_fields
+from armistice.models import VERSION_PATTERN, Dataset
+from armistice.publish.package import DATABASE_NAME, BuildError, build
+from armistice.publish.tables import iter_tables
 from armistice.release import diff as diffs
 from armistice.release import history
 from armistice.release.citation import citation_cff, dataset_item, render
-from armistice.models import VERSION_PATTERN, Dataset
-from armistice.publish.package import DATABASE_NAME, BuildError, build, load_dataset
-from armistice.publish.tables import iter_tables
 
 NAME = "korean-armistice-telegrams"
+STAGING_PREFIX = ".release-"
+CITATION = Path("CITATION.cff")
+DATASET = Path("dataset.yaml")
+
+Derived = dict[Path, Callable[[Dataset], str]]
+"""Files regenerated from dataset.yaml by a release: repository-relative path -> its text."""
 
 
 class ReleaseError(Exception):
-    """The release was refused; nothing was changed."""
+    """The release was refused or failed; the working tree was left as it was."""
 
 
 @dataclass
@@ -66,25 +83,37 @@ def previous_release(repository: Path, version: str | None = None) -> tuple[str,
 
 
 def changelog_has(repository: Path, version: str) -> bool:
-    text = (repository / "CHANGELOG.md").read_text(encoding="utf-8") if (repository / "CHANGELOG.md").is_file() else ""
+    """Whether CHANGELOG.md has VERSION's entry; a file that is not UTF-8 is refused, located."""
+    path = repository / "CHANGELOG.md"
+    if not path.is_file():
+        return False
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise ReleaseError(f"CHANGELOG.md:{line}: not valid UTF-8 (byte 0x{raw[error.start]:02x}); "
+                           "save it as UTF-8") from None
     return history.has_entry(text, version)
 
 
-def set_version(path: Path, version: str, day: str) -> None:
-    """Set version and release date in dataset.yaml, keeping the rest of the file as it is."""
-    text = path.read_text(encoding="utf-8")
-    text = re.sub(r'^version: .*$', f'version: "{version}"', text, count=1, flags=re.MULTILINE)
-    text = re.sub(r'^created: .*$', f'created: "{day}"', text, count=1, flags=re.MULTILINE)
-    path.write_text(text, encoding="utf-8")
+def release_day(day: str) -> str:
+    """``day`` when it is a real date written YYYY-MM-DD; a ReleaseError otherwise."""
+    try:
+        parsed = Date.fromisoformat(day)
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.isoformat() != day:
+        raise ReleaseError(f"{day!r} is not a date: write YYYY-MM-DD, e.g. 2026-12-01")
+    return day
 
 
-def write_generated(repository: Path) -> None:
-    """Files derived from dataset.yaml: CITATION.cff and the Datasette metadata."""
-    from armistice.explore.serve import write_metadata
-
-    dataset = load_dataset(repository / "dataset.yaml")
-    (repository / "CITATION.cff").write_text(citation_cff(dataset), encoding="utf-8")
-    write_metadata(repository)
+def generated(dataset: Dataset, derived: Derived | None = None) -> dict[Path, str]:
+    """Every file a release regenerates from dataset.yaml, by repository-relative path."""
+    files = {CITATION: citation_cff(dataset)}
+    for path, make in (derived or {}).items():
+        files[path] = make(dataset)
+    return files
 
 
 def data_readme(dataset: Dataset) -> str:
@@ -149,12 +178,68 @@ def write_zip(repository: Path, dataset: Dataset, target: Path) -> None:
             archive.writestr(info, content, compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
 
 
-def release(repository: Path, version: str, day: str | None = None) -> Release:
-    """Run every check, then bump, build and package. Raises ReleaseError when refused."""
+def _staging(dist: Path) -> Path:
+    """A fresh staging folder under ``dist/`` (same file system, so moving into place is a rename);
+    what a killed release left there is cleared first."""
+    for stale in dist.glob(STAGING_PREFIX + "*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=dist))
+
+
+def _targets(dist: Path, zip_path: Path, sums_path: Path) -> None:
+    """Refuse, before any work, output paths that cannot be written (a folder where the zip goes ...)."""
+    if dist.exists() and not dist.is_dir():
+        raise ReleaseError(f"{dist} is not a folder: move it away so the release can write into it")
+    for path in (zip_path, sums_path):
+        if path.exists() and not path.is_file():
+            raise ReleaseError(f"{path} is not a file: move it away so the release can write it")
+
+
+def publish(repository: Path, moves: list[tuple[Path, Path | None]], backup: Path) -> None:
+    """Move each staged file onto its repository-relative target (None: delete the target), in order.
+
+    Each replaced file is first moved into ``backup``; if a move fails, every file moved so far is
+    put back, so the tree is either wholly updated or as it was.
+    """
+    done: list[tuple[Path, Path | None]] = []
+    try:
+        for relative, staged in moves:
+            target = repository / relative
+            kept = backup / relative if target.exists() else None
+            if kept is not None:
+                kept.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(target, kept)
+            done.append((target, kept))
+            if staged is not None:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staged, target)
+    except BaseException as error:  # an OSError, or an interrupt: put everything back either way
+        for target, kept in reversed(done):
+            try:
+                if kept is not None:
+                    os.replace(kept, target)
+                else:
+                    target.unlink(missing_ok=True)
+            except OSError:
+                pass
+        if isinstance(error, OSError):
+            raise ReleaseError(f"cannot write {error.filename or repository}: {error.strerror or error}; "
+                               "the previous files were put back") from None
+        raise
+
+
+def release(repository: Path, version: str, day: str | None = None, *, derived: Derived | None = None) -> Release:
+    """Run every check, then bump, build and package. Raises ReleaseError when refused.
+
+    ``derived`` names the files the caller regenerates from dataset.yaml besides CITATION.cff (the
+    CLI passes the Datasette metadata), so this stage needs to know no later one.
+    """
     from armistice.rules.checks import validate
 
     if not re.match(VERSION_PATTERN, version):
         raise ReleaseError(f"{version!r} is not a version: write MAJOR.MINOR.PATCH, e.g. 1.0.0")
+    if day is not None:
+        release_day(day)
     _, findings = validate([repository / "records"])
     errors = [f for f in findings if f.severity == "error"]
     if errors:
@@ -170,37 +255,79 @@ def release(repository: Path, version: str, day: str | None = None) -> Release:
     previous, previous_commit = found if found else (None, None)
     if previous is None and (hint := history.shallow_hint(repository)):
         raise ReleaseError("no earlier release found, so the version bump cannot be checked" + hint)
-    bump = "major"
-    with tempfile.TemporaryDirectory() as folder:
-        scratch = Path(folder)
-        try:
-            build(repository / "records", scratch / "new", repository / "dataset.yaml")
-        except BuildError as error:
-            raise ReleaseError(f"the build failed: {error}") from None
-        if previous is not None:
-            if diffs.version_key(version) <= diffs.version_key(previous):
-                raise ReleaseError(f"{version} is not after the previous release {previous}")
-            try:
-                old = diffs.load_side(previous_commit, repository, scratch)
-            except diffs.SideError as error:
-                raise ReleaseError(str(error)) from None
-            bump = diffs.compare(old, diffs.load_side(str(scratch / "new"), repository, scratch)).bump
-            needed = diffs.bumped(previous, bump)
-            if diffs.version_key(version) < diffs.version_key(needed):
-                raise ReleaseError(f"the changes since {previous} need a {bump.upper()} release: at least {needed}, "
-                                   f"not {version} (see `armistice diff v{previous} .`)")
-    dataset = load_dataset(repository / "dataset.yaml")
-    released = dataset.created if dataset.version == version else (day or datetime.now(timezone.utc).date().isoformat())
-    Date.fromisoformat(released)
-    set_version(repository / "dataset.yaml", version, released)
-    write_generated(repository)
-    build(repository / "records", repository, repository / "dataset.yaml")
-    dataset = load_dataset(repository / "dataset.yaml")
+    if previous is not None and diffs.version_key(version) <= diffs.version_key(previous):
+        raise ReleaseError(f"{version} is not after the previous release {previous}")
     dist = repository / "dist"
-    dist.mkdir(exist_ok=True)
     zip_path = dist / f"{NAME}-{version}.zip"
-    write_zip(repository, dataset, zip_path)
-    digest = hashlib.sha256(zip_path.read_bytes()).hexdigest()
     sums_path = dist / "SHA256SUMS"
-    sums_path.write_text(f"{digest}  {zip_path.name}\n", encoding="utf-8")
+    _targets(dist, zip_path, sums_path)
+    try:
+        current = load_dataset(repository / DATASET)
+    except DatasetError as error:
+        raise ReleaseError(str(error)) from None
+    released = current.created if current.version == version else (day or datetime.now(timezone.utc).date().isoformat())
+    try:
+        dist.mkdir(exist_ok=True)
+        staging = _staging(dist)
+    except OSError as error:
+        raise ReleaseError(f"cannot write to {dist}: {error.strerror or error}") from None
+    try:
+        return _cut(repository, staging, version, released, previous, previous_commit, derived,
+                    zip_path, sums_path)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _cut(repository: Path, staging: Path, version: str, released: str, previous: str | None,
+         previous_commit: str | None, derived: Derived | None, zip_path: Path, sums_path: Path) -> Release:
+    """Everything after the checks, written under ``staging/tree`` (the repository's layout), then published."""
+    tree = staging / "tree"
+    tree.mkdir()
+    try:
+        dataset = write_fields(repository / DATASET, tree / DATASET, {"version": version, "created": released})
+        build(repository / "records", tree, tree / DATASET)
+    except DatasetError as error:
+        raise ReleaseError(str(error)) from None
+    except BuildError as error:
+        raise ReleaseError(f"the build failed: {error}") from None
+    except OSError as error:
+        raise ReleaseError(f"cannot write to {staging}: {error.strerror or error}") from None
+    bump = "major"
+    if previous is not None:
+        try:
+            old = diffs.load_side(previous_commit, repository, staging)  # type: ignore[arg-type]
+        except diffs.SideError as error:
+            raise ReleaseError(str(error)) from None
+        bump = diffs.compare(old, diffs.load_side(str(tree), repository, staging)).bump
+        needed = diffs.bumped(previous, bump)
+        if diffs.version_key(version) < diffs.version_key(needed):
+            raise ReleaseError(f"the changes since {previous} need a {bump.upper()} release: at least {needed}, "
+                               f"not {version} (see `armistice diff v{previous} .`)")
+    try:
+        files = generated(dataset, derived)
+        for relative, text in files.items():
+            (tree / relative).parent.mkdir(parents=True, exist_ok=True)
+            (tree / relative).write_text(text, encoding="utf-8")
+        for name in ("CHANGELOG.md", "LICENSE-DATA.md"):  # read into the zip; never published back
+            shutil.copyfile(repository / name, tree / name)
+        staged_zip = staging / zip_path.name
+        write_zip(tree, dataset, staged_zip)
+        digest = hashlib.sha256(staged_zip.read_bytes()).hexdigest()
+        staged_sums = staging / sums_path.name
+        staged_sums.write_text(f"{digest}  {zip_path.name}\n", encoding="utf-8")
+    except OSError as error:
+        raise ReleaseError(f"cannot write the release: {error.strerror or error} ({error.filename})") from None
+    data = Path("data")
+    csvs = sorted(path.name for path in (tree / data).glob("*.csv"))
+    moves: list[tuple[Path, Path | None]] = [
+        (zip_path.relative_to(repository), staged_zip),
+        (sums_path.relative_to(repository), staged_sums),
+        (Path("dist") / DATABASE_NAME, tree / "dist" / DATABASE_NAME),
+        *[(data / name, tree / data / name) for name in csvs],
+        *[(data / path.name, None) for path in sorted((repository / data).glob("*.csv")) if path.name not in csvs],
+        (Path("datapackage.json"), tree / "datapackage.json"),
+        *[(relative, tree / relative) for relative in files],
+        (DATASET, tree / DATASET),
+    ]
+    publish(repository, moves, staging / "backup")
     return Release(version, zip_path, sums_path, digest, bump, previous)

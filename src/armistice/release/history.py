@@ -19,9 +19,8 @@ import re
 import subprocess
 from pathlib import Path
 
+from armistice.dataset import version_in
 from armistice.models import VERSION_PATTERN
-
-_VERSION_LINE = re.compile(r'^version:\s*["\']?([^"\'\s#]+)', re.MULTILINE)
 
 
 def git(repository: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -91,8 +90,7 @@ def committed(repository: Path, ref: str = "HEAD") -> dict[str, str]:
     found: dict[str, str] = {}
     unknown: set[str] = set()
     for commit, dataset, changelog in zip(commits, texts[::2], texts[1::2]):
-        match = _VERSION_LINE.search(dataset)
-        version = match.group(1) if match else None
+        version = version_in(dataset)
         if not version or version in found or version in unknown or not has_entry(changelog, version):
             continue
         if commit in boundary:  # its parents are not here: the release may be older than this commit
