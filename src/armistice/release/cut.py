@@ -151,11 +151,11 @@ def write_zip(repository: Path, dataset: Dataset, target: Path) -> None:
 
 def release(repository: Path, version: str, day: str | None = None) -> Release:
     """Run every check, then bump, build and package. Raises ReleaseError when refused."""
-    from armistice.rules.checks import validate
+    from armistice.rules import validate
 
     if not re.match(VERSION_PATTERN, version):
         raise ReleaseError(f"{version!r} is not a version: write MAJOR.MINOR.PATCH, e.g. 1.0.0")
-    _, findings = validate([repository / "records"])
+    findings = validate([repository / "records"]).findings
     errors = [f for f in findings if f.severity == "error"]
     if errors:
         raise ReleaseError(f"the records do not validate ({len(errors)} errors; run `armistice validate`)")
