@@ -193,12 +193,12 @@ def profile(root: Path) -> int:
 
     sys.path.insert(0, str(REPO / "src"))
     from armistice.publish.package import prepare_document
-    from armistice.rules.validate import scan
+    from armistice.rules import validate
 
     for title, options in (("validate", {}), ("build (validate + rows + CSV)", {"prepare": prepare_document,
                                                                                "sink": lambda _id, _rows: None})):
         profiler = cProfile.Profile()
-        profiler.runcall(scan, [root], workers=1, **options)
+        profiler.runcall(validate, [root], workers=1, **options)
         print(f"## {title}, {root.name}, one process\n")
         pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(15)
     return 0

@@ -20,7 +20,7 @@ import pytest
 from frictionless import Package
 
 from armistice.publish import package as pkg
-from armistice.rules.checks import validate
+from armistice.rules import validate
 from armistice.models import KIND_BY_NAME
 from armistice.publish.tables import fields, iter_tables, table_by_name, unflatten
 from conftest import REPO, VALID, run_cli
@@ -72,7 +72,7 @@ def test_the_same_records_give_byte_identical_outputs(built: Path, tmp_path: Pat
 
 
 def test_row_counts_agree_from_records_to_csv_to_sqlite(built: Path) -> None:
-    collection, _ = validate([REPO / "records"])
+    collection = validate([REPO / "records"], keep=True).records
     descriptor = json.loads((built / "datapackage.json").read_text())
     connection = sqlite3.connect(built / "dist" / pkg.DATABASE_NAME)
     for kind, table in (("document", "documents"), ("person", "people"), ("place", "places"), ("topic", "topics"),
@@ -107,7 +107,7 @@ def _records_from_rows(rows: dict[str, list[dict]]) -> dict[str, list]:
 
 
 def test_reading_the_csv_resources_back_gives_the_records(built: Path) -> None:
-    collection, _ = validate([REPO / "records"])
+    collection = validate([REPO / "records"], keep=True).records
     rows = {}
     for table in iter_tables():
         with open(built / "data" / f"{table.name}.csv", newline="", encoding="utf-8") as stream:
@@ -118,7 +118,7 @@ def test_reading_the_csv_resources_back_gives_the_records(built: Path) -> None:
 
 
 def test_reading_the_database_back_gives_the_records(built: Path) -> None:
-    collection, _ = validate([REPO / "records"])
+    collection = validate([REPO / "records"], keep=True).records
     connection = sqlite3.connect(built / "dist" / pkg.DATABASE_NAME)
     connection.row_factory = sqlite3.Row
     rows = {table.name: [dict(row) for row in connection.execute(f'select * from "{table.name}"')]

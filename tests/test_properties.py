@@ -21,7 +21,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from armistice.publish import package as pkg
-from armistice.rules.checks import validate
+from armistice.rules import validate
 from armistice.models import KIND_BY_NAME, RECORD_KINDS
 from armistice.records.schemas import schema_comment
 from armistice.publish.tables import fields, iter_tables, unflatten
@@ -118,7 +118,8 @@ def test_generated_records_validate_build_and_round_trip(world: dict[str, list[d
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         write_world(world, root)
-        collection, findings = validate([root / "records"])
+        result = validate([root / "records"], keep=True)
+        collection, findings = result.records, result.findings
         assert [f for f in findings if f.severity == "error"] == [], "\n".join(map(str, findings))
         expected = {kind: [KIND_BY_NAME[kind].model_validate(r) for r in sorted(records, key=lambda r: r["id"])]
                     for kind, records in world.items()}
@@ -218,6 +219,6 @@ NAME_TEXT = st.text(alphabet=st.sampled_from(ODD_CASES), max_size=40)
 @given(st.lists(st.text(alphabet=st.sampled_from(ODD_CASES), min_size=1, max_size=6), min_size=1, max_size=6),
        NAME_TEXT)
 def test_the_name_index_finds_exactly_the_names_a_search_finds(names: list[str], text: str) -> None:
-    from armistice.rules.checks import NameIndex, occurs
+    from armistice.rules.names import NameIndex, occurs
 
     assert NameIndex(names).present(text) == {name for name in names if occurs(name, text)}

@@ -11,16 +11,18 @@ import hashlib
 
 import pytest
 
-from armistice.rules.checks import apply_corrections, claimed_people, claimed_places, source_body, squash, validate
+from armistice.rules import validate
+from armistice.rules.fidelity import apply_corrections, source_body, squash
+from armistice.rules.grounding import claimed_people, claimed_places
 from armistice.models import Document
 from conftest import REPO, run_cli
 
 
 @pytest.fixture(scope="module")
 def collection():
-    collection, findings = validate([REPO / "records"])
-    assert findings == [], "\n".join(map(str, findings))
-    return collection
+    result = validate([REPO / "records"], keep=True)
+    assert result.findings == [], "\n".join(map(str, result.findings))
+    return result.records
 
 
 def document(collection, record_id: str) -> Document:

@@ -27,7 +27,7 @@ from armistice.release.citation import render, tex
 from armistice.dataset import load_dataset
 from armistice.release.cut import NAME, write_zip
 from armistice.release.diff import diff_sides, report
-from conftest import REPO, VALID, run_cli
+from conftest import FIXTURES, REPO, VALID, overlay, run_cli
 
 DOCUMENT = "1951-08-13-ciphered-telegram-22834"
 TOOLS = REPO / ".venv-tools" / "bin"
@@ -141,6 +141,23 @@ def test_a_document_cites_with_the_archives_citation_and_its_content_hash(monkey
     assert "https://digitalarchive.wilsoncenter.org/document/113006" in run.output
     assert f"content SHA-256 {row['content_sha256']}" in run.output
     assert run_cli("cite", "no-such-document").exit_code == 1
+
+
+def test_a_document_is_cited_only_when_the_records_validate(tmp_path: Path, monkeypatch) -> None:
+    """A citation of a document goes through every rule: with a cross-record error (a person linked
+    but not named in the text) it prints the findings `armistice validate` prints, cites nothing and
+    exits 1; the same records without the mistake cite."""
+    shutil.copytree(VALID, tmp_path, dirs_exist_ok=True)
+    shutil.copy(REPO / "dataset.yaml", tmp_path / "dataset.yaml")
+    monkeypatch.chdir(tmp_path)
+    document = next((tmp_path / "records" / "documents").glob("*.yaml")).stem
+    assert run_cli("cite", document).exit_code == 0
+    overlay(FIXTURES / "invalid" / "name-not-in-text", tmp_path, fresh=False)
+    validated = run_cli("validate")
+    assert validated.exit_code == 1
+    refused = run_cli("cite", document)
+    assert refused.exit_code == 1 and refused.exception is None
+    assert refused.lines == validated.lines
 
 
 # --- diff ---------------------------------------------------------------------------------------

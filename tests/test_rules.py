@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from armistice.models import RECORD_KINDS, Document
+from armistice.records.files import load_entry
+from armistice.rules import engine, validate
 from conftest import INVALID, overlay, run_cli
 
 CASES = sorted(path for path in INVALID.iterdir() if path.is_dir())
@@ -22,8 +25,20 @@ def test_the_valid_fixture_passes_every_rule(valid_root: Path) -> None:
     assert run.lines == [] and run.exit_code == 0, run.output
 
 
+@pytest.fixture(params=[1, 2], ids=["in-process", "two-workers"])
+def workers(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Run the validator in this process, or with two worker processes sharing even one or two documents."""
+    monkeypatch.setattr(engine, "jobs", lambda: request.param)
+    if request.param > 1:
+        monkeypatch.setattr(engine, "SERIAL_BELOW", 0)
+        monkeypatch.setattr(engine, "CHUNK", 1)
+    return request.param
+
+
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
-def test_each_mistake_gives_its_located_message(case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_each_mistake_gives_its_located_message(case: Path, workers: int, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whether documents are checked here or by two workers, the same lines, in the same order."""
     overlay(case, tmp_path)
     monkeypatch.chdir(tmp_path)
     expected = (case / "expected.txt").read_text(encoding="utf-8").splitlines()
@@ -42,19 +57,35 @@ def test_warnings_alone_do_not_fail(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert "0 errors, 1 warning in 9 files" in run.output
 
 
-@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
-def test_the_parallel_pipeline_reports_what_the_in_memory_path_reports(case: Path, tmp_path: Path,
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    """`armistice validate` streams documents through worker processes; on every fixture, forced to
-    use two workers, it reports exactly what the in-memory validator reports."""
-    from armistice.rules import validate as pipeline
-    from armistice.rules.checks import validate
+def test_kept_records_are_the_valid_records_read_from_their_files(valid_root: Path, workers: int) -> None:
+    """``keep=True`` hands back every valid record, documents included, as its file validates alone;
+    without it the documents only stream through."""
+    kept = validate([Path("records")], keep=True)
+    assert kept.findings == []
+    for model in RECORD_KINDS:
+        files = sorted((valid_root / "records" / model.folder).glob("*.yaml"))
+        expected = [load_entry(file, Path("records")).entry.record for file in files]  # type: ignore[union-attr]
+        assert [entry.record for entry in kept.records.entries(model.record_kind)] == expected, model.folder
+    streamed = validate([Path("records")])
+    assert streamed.records.entries("document") == []
+    assert streamed.findings == [] and streamed.files == kept.files
 
-    overlay(case, tmp_path)
+
+def test_of_two_documents_with_one_id_the_one_named_after_it_is_kept(tmp_path: Path, workers: int,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The copies are reported and not checked, whichever worker read which file first; one record
+    is kept, from the file named after the id, and only it is handed to a build."""
+    overlay(INVALID / "duplicate-document-id", tmp_path)
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(pipeline, "SERIAL_BELOW", 0)
-    monkeypatch.setattr(pipeline, "CHUNK", 1)
-    _, expected = validate([Path("records")])
-    result = pipeline.scan([Path("records")], workers=2)
-    assert result.findings == expected
-    assert result.files == validate([Path("records")])[0].files
+    given: list[str] = []
+    result = validate([Path("records")], keep=True, prepare=_id_of, sink=lambda _id, prepared: given.append(prepared))
+    (document,) = result.records.entries("document")
+    assert document.file.name == f"{document.record.id}.yaml"
+    assert given == [document.record.id]
+    copies = sorted(path.name for path in (tmp_path / "records" / "documents").glob("*.yaml") if path.name != document.file.name)
+    assert [(Path(f.path).name, f.field) for f in result.findings] == [(name, "id") for name in copies]
+    assert all(f"duplicate id {document.record.id!r}" in f.message for f in result.findings)
+
+
+def _id_of(document: Document) -> str:
+    return document.id

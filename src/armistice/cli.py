@@ -45,11 +45,11 @@ def validate(paths: tuple[Path, ...], output: str) -> None:
       armistice validate records/documents/1951-08-13-ciphered-telegram-22834.yaml
     """
     from armistice.records.findings import summary, to_json
-    from armistice.rules.validate import scan
+    from armistice.rules import validate as run
     from armistice.records.files import UsageError
 
     try:
-        result = scan(list(paths) or [DEFAULT_RECORDS])
+        result = run(list(paths) or [DEFAULT_RECORDS])
     except UsageError as error:
         raise click.UsageError(str(error)) from None
     findings = result.findings
@@ -176,6 +176,8 @@ def serve(host: str, port: int, records: Path) -> None:
 def cite(record_id: str | None, fmt: str, records: Path) -> None:
     """Cite the dataset at this version, or a document as held in it (with the archive's citation).
 
+    A document is cited only when the records validate (the findings are printed otherwise, exit 1).
+
     \b
     Example:
       armistice cite --format bibtex
@@ -194,9 +196,20 @@ def cite(record_id: str | None, fmt: str, records: Path) -> None:
     if record_id is None:
         click.echo(render(dataset_item(dataset), fmt), nl=False)
         return
-    from armistice.records.files import load_records
+    from armistice.records.findings import summary
+    from armistice.records.files import UsageError
+    from armistice.rules import validate as run
 
-    collection, _, _ = load_records([records])
+    try:
+        result = run([records], keep=True)
+    except UsageError as error:
+        raise click.UsageError(str(error)) from None
+    if any(f.severity == "error" for f in result.findings):  # a citation of records that do not validate
+        for finding in result.findings:
+            click.echo(str(finding))
+        click.echo(f"cite: {summary(result.findings, result.files)}; nothing cited", err=True)
+        sys.exit(1)
+    collection = result.records
     document = collection.get("document", record_id)
     if document is None:
         click.echo(f"cite: no document {record_id!r} in {records}/documents/", err=True)

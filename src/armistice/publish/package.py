@@ -242,12 +242,12 @@ def prepare_document(document: Any) -> dict[str, tuple[list[tuple[Any, ...]], st
 def build(records: Path, out: Path, dataset_path: Path | None = None, *, workers: int | None = None) -> BuildResult:
     """Validate ``records`` and publish the package and database into ``out``.
 
-    Documents stream through :func:`armistice.rules.validate.scan` (in parallel, a document at a time)
+    Documents stream through :func:`armistice.rules.validate` (in parallel, a document at a time)
     straight into the staging CSV files and database, so memory does not grow with the archive.
     Raises :class:`BuildError` (with the findings) when the records are invalid or an output cannot
     be written; nothing published is changed then.
     """
-    from armistice.rules.validate import scan
+    from armistice.rules import validate
 
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -262,14 +262,14 @@ def build(records: Path, out: Path, dataset_path: Path | None = None, *, workers
         except OSError as error:
             raise BuildError(f"cannot write to {out}: {error.strerror or error}") from None
         try:
-            result = scan([records], prepare=prepare_document, sink=lambda _id, prepared: writing.add(prepared),
+            result = validate([records], prepare=prepare_document, sink=lambda _id, prepared: writing.add(prepared),
                           workers=workers)
             errors = [f for f in result.findings if f.severity == "error"]
             if errors:
                 raise BuildError(f"{len(errors)} error(s) in the records; nothing was built", errors)
             dataset = dataset_for(records, dataset_path)
-            registry = {kind: [entry.record for entry in result.registry.entries(kind)]
-                        for kind in result.registry.by_kind if kind != "document"}
+            registry = {kind: [entry.record for entry in result.records.entries(kind)]
+                        for kind in result.records.by_kind if kind != "document"}
             writing.add(prepare(registry))
             files = writing.close_csv()
             (staging / "datapackage.json").write_bytes(render_descriptor(descriptor(dataset, files)))

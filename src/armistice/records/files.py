@@ -302,15 +302,25 @@ def admit(loading: Loading, collection: Collection, findings: list[Finding]) -> 
     existing = collection.by_kind[record.record_kind].get(record.id)
     if existing is not None:
         # Keep the record whose file is named after its id; report the other (usually a copy).
-        if existing.file.name != f"{record.id}{SUFFIX}" and entry.file.name == f"{record.id}{SUFFIX}":
+        if not named_after_id(existing.file, record.id) and named_after_id(entry.file, record.id):
             collection.by_kind[record.record_kind][record.id] = entry
             entry, existing = existing, entry
-        line, column = entry.loaded.position(("id",))
-        findings.append(Finding(entry.loaded.path, line, column, "id", f"duplicate id {record.id!r}: also "
-                                f"used by {existing.loaded.path}"))
+        findings.append(duplicate(entry.loaded, record.id, existing.loaded.path))
         return None
     collection.by_kind[record.record_kind][record.id] = entry
     return entry
+
+
+def named_after_id(file: Path, record_id: str) -> bool:
+    """Whether ``file`` is where the record ``record_id`` belongs: of two records sharing an id, the
+    one in such a file is kept, else the first read."""
+    return file.name == f"{record_id}{SUFFIX}"
+
+
+def duplicate(loaded: Loaded, record_id: str, kept: str) -> Finding:
+    """The finding on a record whose id the record in file ``kept`` (as shown) already has."""
+    line, column = loaded.position(("id",))
+    return Finding(loaded.path, line, column, "id", f"duplicate id {record_id!r}: also used by {kept}")
 
 
 def plan(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path]], list[Finding], set[str] | None, Path | None]:
@@ -328,21 +338,6 @@ def plan(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path]], list[Finding],
     listed = set(files)
     files.extend(target for target in targets if target not in listed)
     return files, findings, report, roots[0] if len(roots) == 1 else None
-
-
-def load_records(paths: Iterable[Path]) -> tuple[Collection, list[Finding], set[str] | None]:
-    """Load and model-validate every record under the given paths.
-
-    Returns the collection of valid records (all records of every root touched, so references
-    resolve), the findings, and the set of shown paths to report on (None: report everything).
-    """
-    files, findings, report, root = plan(paths)
-    collection = Collection(root=root)
-    for file, file_root in files:
-        admit(load_entry(file, file_root), collection, findings)
-    if report is not None:
-        findings = [f for f in findings if f.path in report]
-    return collection, findings, report
 
 
 def _escapes(file: Path, root: Path) -> str | None:

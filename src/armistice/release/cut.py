@@ -234,13 +234,13 @@ def release(repository: Path, version: str, day: str | None = None, *, derived: 
     ``derived`` names the files the caller regenerates from dataset.yaml besides CITATION.cff (the
     CLI passes the Datasette metadata), so this stage needs to know no later one.
     """
-    from armistice.rules.checks import validate
+    from armistice.rules import validate
 
     if not re.match(VERSION_PATTERN, version):
         raise ReleaseError(f"{version!r} is not a version: write MAJOR.MINOR.PATCH, e.g. 1.0.0")
     if day is not None:
         release_day(day)
-    _, findings = validate([repository / "records"])
+    findings = validate([repository / "records"]).findings
     errors = [f for f in findings if f.severity == "error"]
     if errors:
         raise ReleaseError(f"the records do not validate ({len(errors)} errors; run `armistice validate`)")

@@ -1,0 +1,263 @@
+"""The validator: every record under some paths checked against its model and every rule, documents streamed.
+
+The records that are not documents (the registry: people, places, topics, events, tombstones; few,
+and what every document is checked against) are loaded first. Then the documents go, in id order
+and in chunks, through a pool of worker processes (one per core) that read, validate and check each
+one and send back only its findings, what each rule gathered from it and, for a build, what
+``prepare`` made of it (its table rows); with ``keep``, the record too. Memory stays flat whatever
+the number of documents, and every core parses. A few documents are checked in this process:
+starting workers would cost more than it saves.
+
+Two documents with one id: as for every kind (:func:`armistice.records.files.admit`), the one kept
+is the first read whose file is named after the id, else the first read; the others are reported
+as duplicates and not checked. A document whose file is named after its id is settled as it
+arrives. One whose file is not (already an error) is held back until every document is read, then
+settled by replaying the order the files are read in; so what is reported never depends on the
+number of workers, and only documents with errors are ever held.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from dataclasses import dataclass, field, replace
+from functools import partial
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+from armistice.models import Document
+from armistice.records.files import (Collection, Entry, Loading, admit, duplicate, load_entry, named_after_id,
+                                     plan, shown)
+from armistice.records.findings import Finding
+from armistice.records.loading import Loaded
+from armistice.rules import chronology, fidelity, grounding, identity, references
+from armistice.rules.context import Context, make_context, unreadable_ids
+from armistice.rules.rule import RecordRule, Rule
+
+CHUNK = 32
+"""Documents per task: large enough that sending a task costs little, small enough to balance."""
+
+SERIAL_BELOW = 200
+"""Fewer documents than this are checked in this process: starting workers would cost more."""
+
+RULES: tuple[Callable[[], Rule], ...] = (
+    partial(RecordRule, identity.check_file_name),
+    references.References,
+    partial(RecordRule, identity.check_not_withdrawn),
+    partial(RecordRule, chronology.check_order),
+    grounding.Grounding,
+    partial(RecordRule, fidelity.check_verbatim),
+    partial(RecordRule, fidelity.check_transcription),
+    references.EventsReported,
+)
+"""Every rule, in the order its findings on one record are reported (and its collection-wide
+findings at the end); each call gives the rule with nothing gathered yet."""
+
+Prepare = Callable[[Document], Any]
+"""Run in the worker on each valid document (e.g. to turn it into table rows); must be picklable."""
+
+Sink = Callable[[str, Any], None]
+"""Run here on what ``prepare`` gave for each document kept, in document id order."""
+
+
+@dataclass
+class Validation:
+    """What a run found."""
+
+    findings: list[Finding]
+    """Every finding, sorted by file, line, column and field."""
+    files: int
+    """The number of record files read."""
+    records: Collection
+    """The valid records: every one but the documents, and the documents too when asked to keep them."""
+
+
+def jobs() -> int:
+    """Worker processes to use: the cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+# --------------------------------------------------------------------------------------------
+# The work of one document (in a worker, or here)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """One document's result, as a worker sends it back."""
+
+    index: int
+    """The file's place in the order files are read (which settles duplicate ids)."""
+    loading: Loading
+    """Its loading findings and the ids known broken; its entry only when kept or held back."""
+    record_id: str | None = None
+    named: bool = True
+    """Whether the file is named after the record's id."""
+    findings: list[Finding] = field(default_factory=list)
+    rules: list[Rule] = field(default_factory=list)
+    """Each rule of :data:`RULES`, with what it gathered from this document alone."""
+    prepared: Any = None
+
+
+_RUN: tuple[Context, Prepare | None, bool] | None = None
+
+
+def _start(context: Context, prepare: Prepare | None, keep: bool) -> None:
+    global _RUN
+    _RUN = (context, prepare, keep)
+
+
+def _document(item: tuple[int, Path, Path]) -> Outcome:
+    assert _RUN is not None
+    context, prepare, keep = _RUN
+    index, file, root = item
+    loading = load_entry(file, root)
+    outcome = Outcome(index, loading)
+    entry = loading.entry
+    if entry is not None:
+        outcome.record_id = entry.record.id
+        outcome.named = named_after_id(entry.file, entry.record.id)
+        outcome.rules = [make() for make in RULES]
+        outcome.findings = [finding for rule in outcome.rules for finding in rule.check(entry, context)]
+        if prepare is not None and isinstance(entry.record, Document):
+            outcome.prepared = prepare(entry.record)
+        if outcome.named and not keep:
+            loading.entry = None  # the record is not sent back: its findings and rows are
+    return outcome
+
+
+def _chunk(items: list[tuple[int, Path, Path]]) -> list[Outcome]:
+    return [_document(item) for item in items]
+
+
+def _chunks(items: list[tuple[int, Path, Path]], size: int) -> Iterator[list[tuple[int, Path, Path]]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _outcomes(documents: list[tuple[int, Path, Path]], context: Context, prepare: Prepare | None, keep: bool,
+              workers: int) -> Iterator[Outcome]:
+    """Every document's outcome, in order: from a pool of workers, or here when few."""
+    if workers <= 1 or len(documents) < SERIAL_BELOW:
+        _start(context, prepare, keep)
+        for item in documents:
+            yield _document(item)
+        return
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    with multiprocessing.get_context(method).Pool(workers, initializer=_start,
+                                                  initargs=(context, prepare, keep)) as pool:
+        for chunk in pool.imap(_chunk, _chunks(documents, CHUNK)):
+            yield from chunk
+
+
+# --------------------------------------------------------------------------------------------
+# The run
+# --------------------------------------------------------------------------------------------
+
+
+def validate(paths: Iterable[Path], *, keep: bool = False, prepare: Prepare | None = None, sink: Sink | None = None,
+             workers: int | None = None) -> Validation:
+    """Validate the records under ``paths``: load each against its model, then apply every rule.
+
+    With ``keep`` the valid documents are kept in the result as well (for tools and tests that
+    want the records; an archive's documents then all stay in memory). With ``prepare`` and
+    ``sink``, each document kept is also processed: ``prepare(document)`` runs in the worker that
+    checked it, ``sink(document_id, prepared)`` here. Documents are handed over before the last
+    rule has run, so a build must still refuse to publish when the findings hold an error.
+    ``workers`` is the number of processes (default: one per core).
+
+    Raises :class:`armistice.records.files.UsageError` when the paths do not name records.
+    """
+    files, findings, report, root = plan(list(paths))
+    registry = Collection(root=root)
+    documents: list[tuple[str, int, Path, Path]] = []
+    for index, (file, file_root) in enumerate(files):
+        if file.parent.name == Document.folder:
+            documents.append((file.stem, index, file, file_root))
+        else:
+            admit(load_entry(file, file_root), registry, findings)
+    documents.sort(key=lambda item: (item[0], item[1]))
+    context = make_context(registry)
+    rules = [make() for make in RULES]
+    accepted: dict[str, int] = {}  # document id -> the index of the file kept under it
+    held: list[Outcome] = []  # documents whose file is not named after their id
+    kept: dict[str, Entry] = {}
+
+    def accept(outcome: Outcome) -> None:
+        assert outcome.record_id is not None
+        accepted[outcome.record_id] = outcome.index
+        findings.extend(outcome.findings)
+        for rule, gathered in zip(rules, outcome.rules):
+            rule.merge(gathered)
+        if sink is not None and outcome.prepared is not None:
+            sink(outcome.record_id, outcome.prepared)
+        if keep and outcome.loading.entry is not None:
+            kept[outcome.record_id] = outcome.loading.entry
+
+    items = [(index, file, file_root) for _, index, file, file_root in documents]
+    for outcome in _outcomes(items, context, prepare if sink is not None else None, keep, workers or jobs()):
+        registry.files += 1
+        findings.extend(outcome.loading.findings)
+        for kind, stem in outcome.loading.unreadable:
+            registry.unreadable[kind].add(stem)
+        if outcome.record_id is None:
+            continue
+        if not outcome.named:
+            held.append(outcome)
+        elif outcome.record_id in accepted:  # two files named after one id, in two records roots
+            file = files[outcome.index][0]
+            findings.append(duplicate(Loaded(shown(file), None, file=file), outcome.record_id,
+                                      shown(files[accepted[outcome.record_id]][0])))
+        else:
+            accept(outcome)
+    for outcome in _settle(held, accepted, [file for file, _ in files], findings):
+        accept(outcome)
+
+    for kind in registry.by_kind:  # the registry's own records, checked here
+        for entry in registry.entries(kind):
+            for rule in rules:
+                findings.extend(rule.check(entry, context))
+    finishing = replace(context, unreadable=unreadable_ids(registry))  # every file read: complete now
+    for rule in rules:
+        findings.extend(rule.finish(finishing))
+    registry.by_kind[Document.record_kind].update(kept)
+    if report is not None:
+        findings = [f for f in findings if f.path in report]
+    return Validation(sorted(findings, key=lambda f: (f.path, f.line, f.column, f.field)), registry.files, registry)
+
+
+def _settle(held: list[Outcome], accepted: dict[str, int], files: list[Path], findings: list[Finding]) -> list[Outcome]:
+    """The held-back documents to keep; the others are reported as duplicates.
+
+    For each id, the files that hold it (the held ones, and the one named after it if it was kept)
+    are taken in the order files are read, each displacing the one kept so far only when it is
+    named after the id and that one is not: what :func:`armistice.records.files.admit` does when
+    every record is read in turn.
+    """
+    by_id: dict[str, list[tuple[int, Outcome | None]]] = {}
+    for outcome in held:
+        assert outcome.record_id is not None
+        by_id.setdefault(outcome.record_id, []).append((outcome.index, outcome))
+    settled = []
+    for record_id, contenders in by_id.items():
+        if record_id in accepted:
+            contenders.append((accepted[record_id], None))  # None: the file named after the id, already kept
+        contenders.sort(key=lambda contender: contender[0])
+        kept = contenders[0]
+        for contender in contenders[1:]:
+            if kept[1] is not None and contender[1] is None:
+                findings.append(_duplicate(kept[1], record_id, shown(files[contender[0]])))
+                kept = contender
+            else:
+                findings.append(_duplicate(contender[1], record_id, shown(files[kept[0]])))  # type: ignore[arg-type]
+        if kept[1] is not None:
+            settled.append(kept[1])
+    return settled
+
+
+def _duplicate(outcome: Outcome, record_id: str, kept: str) -> Finding:
+    assert outcome.loading.entry is not None  # held-back documents are sent back whole
+    return duplicate(outcome.loading.entry.loaded, record_id, kept)
