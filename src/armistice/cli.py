@@ -105,17 +105,19 @@ def fmt(paths: tuple[Path, ...], check: bool) -> None:
 def build(records: Path, out: Path) -> None:
     """Build the Frictionless data package (datapackage.json, data/*.csv) and the SQLite database.
 
-    The records are validated first; on any error nothing is written. Outputs are written aside
-    and moved into place only when complete, so a failed build leaves the previous ones as they were.
+    The records are validated first (the whole records root: a kind folder or a file is refused);
+    on any error nothing is written. Outputs are written aside and swapped in whole only when
+    complete, so a failed or killed build leaves the previous ones as they were; one build at a time.
 
     \b
     Example:
       armistice build --out /tmp/package   # datapackage.json, data/, dist/ under /tmp/package
     """
-    from armistice.publish.package import BuildError, build as run, outputs
+    from armistice.publish.package import BuildError, build as run, outputs, root_problem
 
-    if not records.is_dir():
-        raise click.UsageError(f"{records}: no such records folder")
+    problem = root_problem(records)
+    if problem is not None:
+        raise click.UsageError(problem)
     try:
         result = run(records, out)
     except BuildError as error:
@@ -147,11 +149,19 @@ def serve(host: str, port: int, records: Path) -> None:
     Example:
       armistice serve --port 8002   # then open http://127.0.0.1:8002
     """
-    from armistice.publish.package import BuildError
+    from armistice.publish.package import BuildError, root_problem
+    from armistice.publish.swap import PublishError, settle
     from armistice.explore.serve import run
 
+    problem = root_problem(records)
+    if problem is not None:
+        raise click.UsageError(problem)
     try:
+        settle(Path("."))  # a build killed mid-swap is finished before the database is looked at
         run(Path("."), records, host, port)
+    except PublishError as error:
+        click.echo(f"serve: {error}", err=True)
+        sys.exit(1)
     except BuildError as error:
         for finding in error.findings:
             click.echo(str(finding))
@@ -209,12 +219,23 @@ def diff(old: str, new: str) -> None:
     Example:
       armistice diff v1.0.0 .
     """
+    from contextlib import ExitStack
+
     from armistice.release.diff import SideError, diff_sides, report
+    from armistice.publish.swap import PublishError, reading
 
     try:
-        click.echo(report(diff_sides(old, new, Path("."))), nl=False)
+        with ExitStack() as held:
+            for side in dict.fromkeys([old, new]):  # a package folder is read whole, never mid-swap
+                if Path(side).is_dir():
+                    held.enter_context(reading(Path(side)))
+            compared = diff_sides(old, new, Path("."))
     except SideError as error:
         raise click.UsageError(str(error)) from None
+    except PublishError as error:
+        click.echo(f"diff: {error}", err=True)
+        sys.exit(1)
+    click.echo(report(compared), nl=False)
 
 
 @main.command()
@@ -231,9 +252,14 @@ def release(version: str, day: str | None) -> None:
       armistice release 1.1.0      # then commit and tag as printed
     """
     from armistice.release.cut import ReleaseError, release as run
+    from armistice.publish.swap import PublishError, settle
 
     try:
+        settle(Path("."))  # a build killed mid-swap is finished before the release looks at the working tree
         result = run(Path("."), version, day)
+    except PublishError as error:
+        click.echo(f"release refused: {error}", err=True)
+        sys.exit(1)
     except ReleaseError as error:
         click.echo(f"release refused: {error}", err=True)
         sys.exit(1)
