@@ -2,7 +2,9 @@
 
 The committed datapackage.json and data/ are exactly what the build produces; the real Frictionless
 validator finds them valid; the same records give the same bytes; a failed build changes nothing;
-and reading the package back gives the records it was built from.
+and reading the package back gives the records it was built from. A build reads a whole records
+root, refuses one without records, removes only what a build wrote, and refuses what it cannot
+publish before the first rename.
 """
 
 from __future__ import annotations
