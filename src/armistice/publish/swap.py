@@ -48,9 +48,9 @@ import shutil
 import signal
 import stat
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
-from typing import Iterator
 
 STAGING_PREFIX = ".build-"
 LOCK_NAME = ".build.lock"
