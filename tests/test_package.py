@@ -2,7 +2,9 @@
 
 The committed datapackage.json and data/ are exactly what the build produces; the real Frictionless
 validator finds them valid; the same records give the same bytes; a failed build changes nothing;
-and reading the package back gives the records it was built from.
+and reading the package back gives the records it was built from. A build reads a whole records
+root, refuses one without records, removes only what a build wrote, and refuses what it cannot
+publish before the first rename.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import json
 import os
 import shutil
 import sqlite3
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -245,6 +248,128 @@ def test_build_out_puts_everything_under_the_folder(valid_root: Path, tmp_path_f
     assert (out / "datapackage.json").is_file() and (out / "data" / "documents.csv").is_file()
     assert (out / "dist" / pkg.DATABASE_NAME).is_file()
     assert not (valid_root / "datapackage.json").exists()
+
+
+def _package_snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
+    """The published files with their modification times, following data/ wherever it points."""
+    files = [root / "datapackage.json", root / "dist" / pkg.DATABASE_NAME]
+    for folder, _, names in os.walk(root / "data", followlinks=True):
+        files += [Path(folder) / name for name in names]
+    return {str(path.relative_to(root)): (path.read_bytes(), path.stat().st_mtime_ns) for path in files}
+
+
+def _edit_topic(root: Path) -> None:
+    (root / "records/topics/travel.yaml").write_text(
+        "id: travel\nname: Travel\ndescription: Journeys of the people in the telegrams.\n")
+
+
+def test_build_and_serve_read_a_whole_records_root_only(valid_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copy(REPO / "dataset.yaml", valid_root / "dataset.yaml")
+    assert run_cli("build").exit_code == 0
+    before = _snapshot(valid_root)
+    document = next((valid_root / "records/documents").glob("*.yaml"))
+    document.write_text(document.read_text() + "nickname: x\n")  # invalid, outside the folders named below
+
+    def no_datasette(*args: object) -> None:
+        raise AssertionError("serve started Datasette from a kind folder")
+
+    monkeypatch.setattr(os, "execv", no_datasette)
+    for args in (["build", "--records", "records/topics"], ["build", "--records", "records/topics/travel.yaml"],
+                 ["serve", "--records", "records/people"]):
+        run = run_cli(*args)
+        assert run.exit_code == 2, args
+        assert "not a records root" in run.output and "(use --records records)" in run.output, args
+    assert _snapshot(valid_root) == before
+    run = run_cli("build")
+    assert run.exit_code == 1 and any(line.startswith(f"records/documents/{document.name}:") for line in run.lines)
+    assert _snapshot(valid_root) == before
+
+
+def test_a_records_root_without_records_is_refused_and_the_package_kept(valid_root: Path) -> None:
+    shutil.copy(REPO / "dataset.yaml", valid_root / "dataset.yaml")
+    assert run_cli("build").exit_code == 0
+    before = _snapshot(valid_root)
+    for folder in ("documents", "people", "topics"):
+        (valid_root / "empty" / folder).mkdir(parents=True)
+    run = run_cli("build", "--records", "empty")
+    assert run.exit_code == 1 and run.exception is None
+    assert "build failed: empty: no records in it; nothing was built" in run.output
+    assert _snapshot(valid_root) == before
+
+
+def test_a_build_removes_only_what_a_build_wrote(valid_root: Path) -> None:
+    shutil.copy(REPO / "dataset.yaml", valid_root / "dataset.yaml")
+    assert run_cli("build", "--out", "package").exit_code == 0
+    out = valid_root / "package"
+    descriptor = json.loads((out / "datapackage.json").read_text())
+    retired = dict(descriptor["resources"][0], name="retired", path="data/retired.csv")
+    descriptor["resources"].append(retired)  # a resource an earlier build published, that this one no longer has
+    (out / "datapackage.json").write_text(json.dumps(descriptor))
+    (out / "data/retired.csv").write_text("id\n")
+    foreign = {"data/notes.csv": "mine\n", ".build-notes": "mine\n", ".build-abcdefgh/notes.txt": "mine\n",
+               ".build-mine/data/documents.csv": "mine\n"}
+    for name, content in foreign.items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_text(content)
+    killed = out / ".build-k1lled00"  # the staging folder of a build that died
+    (killed / "data").mkdir(parents=True)
+    (killed / "data" / "documents.csv").write_text("half a fi")
+    assert run_cli("build", "--out", "package").exit_code == 0
+    assert not (out / "data/retired.csv").exists()
+    assert not killed.exists()
+    assert {name: (out / name).read_text() for name in foreign} == foreign
+    descriptor = json.loads((out / "datapackage.json").read_text())
+    descriptor["name"] = "another-dataset"  # another package's descriptor: its resources are not a build's to remove
+    descriptor["resources"].append(dict(retired, path="data/notes.csv"))
+    (out / "datapackage.json").write_text(json.dumps(descriptor))
+    assert run_cli("build", "--out", "package").exit_code == 0
+    assert (out / "data/notes.csv").read_text() == "mine\n"
+
+
+OBSTACLES = {
+    "directory-in-the-way": "{victim} is a directory where the build publishes a file; nothing was published",
+    "read-only-data": "cannot write to data: read-only or not permitted; nothing was published",
+    "data-on-another-filesystem": "data is on another filesystem than .: a build publishes by renaming",
+}
+
+
+@pytest.mark.parametrize("obstacle", OBSTACLES)
+def test_a_swap_that_cannot_finish_is_refused_before_any_rename(
+        obstacle: str, valid_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copy(REPO / "dataset.yaml", valid_root / "dataset.yaml")
+    assert run_cli("build").exit_code == 0
+    names = sorted(path.name for path in (valid_root / "data").glob("*.csv"))
+    victim = Path("data") / names[len(names) // 2]  # half-way through the renames
+    data = valid_root / "data"
+    elsewhere: Path | None = None
+    if obstacle == "directory-in-the-way":
+        (valid_root / victim).unlink()
+        (valid_root / victim).mkdir()
+        (valid_root / victim / "keep.txt").write_text("mine\n")
+    elif obstacle == "read-only-data" and os.geteuid() != 0:
+        data.chmod(0o555)
+    elif obstacle == "read-only-data":  # root writes through permissions: refuse as a read-only mount refuses root
+        access = os.access
+        monkeypatch.setattr(os, "access", lambda path, mode: access(path, mode) and Path(path).resolve() != data)
+    else:
+        shm = Path("/dev/shm")
+        if not shm.is_dir() or shm.stat().st_dev == valid_root.stat().st_dev:
+            pytest.skip("no second filesystem (/dev/shm) to put data/ on")
+        elsewhere = Path(tempfile.mkdtemp(dir=shm))
+        shutil.move(data, elsewhere / "data")
+        data.symlink_to(elsewhere / "data")
+    try:
+        before = _package_snapshot(valid_root)
+        _edit_topic(valid_root)
+        run = run_cli("build")
+        assert run.exit_code == 1 and run.exception is None
+        assert "build failed: " + OBSTACLES[obstacle].format(victim=victim) in run.output
+        assert _package_snapshot(valid_root) == before, "a file was published before the refusal"
+        assert not list(valid_root.glob(".build-*"))
+    finally:
+        data.chmod(0o755)
+        if elsewhere is not None:
+            shutil.rmtree(elsewhere)
 
 
 def test_every_role_value_has_a_meaning_and_is_published_as_an_enum() -> None:

@@ -108,17 +108,19 @@ def fmt(paths: tuple[Path, ...], check: bool) -> None:
 def build(records: Path, out: Path) -> None:
     """Build the Frictionless data package (datapackage.json, data/*.csv) and the SQLite database.
 
-    The records are validated first; on any error nothing is written. Outputs are written aside
-    and moved into place only when complete, so a failed build leaves the previous ones as they were.
+    The records are validated first (the whole records root: a kind folder or a file is refused);
+    on any error nothing is written. Outputs are written aside and swapped in whole only when
+    complete, so a failed or killed build leaves the previous ones as they were; one build at a time.
 
     \b
     Example:
       armistice build --out /tmp/package   # datapackage.json, data/, dist/ under /tmp/package
     """
-    from armistice.publish.package import BuildError, build as run, outputs
+    from armistice.publish.package import BuildError, build as run, outputs, root_problem
 
-    if not records.is_dir():
-        raise click.UsageError(f"{records}: no such records folder")
+    problem = root_problem(records)
+    if problem is not None:
+        raise click.UsageError(problem)
     try:
         result = run(records, out)
     except BuildError as error:
@@ -152,13 +154,21 @@ def serve(host: str, port: int, records: Path) -> None:
     """
     from armistice.dataset import DatasetError, find_dataset
     from armistice.explore.serve import is_stale, run
-    from armistice.publish.package import BuildError, build, outputs
+    from armistice.publish.package import BuildError, build, outputs, root_problem
+    from armistice.publish.swap import PublishError, settle
 
+    problem = root_problem(records)
+    if problem is not None:
+        raise click.UsageError(problem)
     repository = Path(".")
     database = outputs(repository)["database"]
     try:
+        settle(repository)  # a build killed mid-swap is finished before the database is looked at
         if is_stale(database, [records, find_dataset(records)]):
             build(records, repository)
+    except PublishError as error:
+        click.echo(f"serve: {error}", err=True)
+        sys.exit(1)
     except (BuildError, DatasetError) as error:
         for finding in error.findings:
             click.echo(str(finding))
@@ -233,12 +243,23 @@ def diff(old: str, new: str) -> None:
     Example:
       armistice diff v1.0.0 .
     """
+    from contextlib import ExitStack
+
     from armistice.release.diff import SideError, diff_sides, report
+    from armistice.publish.swap import PublishError, reading
 
     try:
-        click.echo(report(diff_sides(old, new, Path("."))), nl=False)
+        with ExitStack() as held:
+            for side in dict.fromkeys([old, new]):  # a package folder is read whole, never mid-swap
+                if Path(side).is_dir():
+                    held.enter_context(reading(Path(side)))
+            compared = diff_sides(old, new, Path("."))
     except SideError as error:
         raise click.UsageError(str(error)) from None
+    except PublishError as error:
+        click.echo(f"diff: {error}", err=True)
+        sys.exit(1)
+    click.echo(report(compared), nl=False)
 
 
 def derived_files() -> dict[Path, Any]:
@@ -278,9 +299,14 @@ def release(version: str, day: str | None) -> None:
       armistice release 1.1.0      # then commit and tag as printed
     """
     from armistice.release.cut import ReleaseError, release as run
+    from armistice.publish.swap import PublishError, settle
 
     try:
+        settle(Path("."))  # a build killed mid-swap is finished before the release looks at the working tree
         result = run(Path("."), version, day, derived=derived_files())
+    except PublishError as error:
+        click.echo(f"release refused: {error}", err=True)
+        sys.exit(1)
     except ReleaseError as error:
         click.echo(f"release refused: {error}", err=True)
         sys.exit(1)

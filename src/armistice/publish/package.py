@@ -10,9 +10,11 @@ The build is deterministic and atomic:
   come, so memory does not grow with the archive;
 - atomic: everything is written into a staging folder beside the outputs and checked (row counts
   agree between records, CSV and SQLite; no foreign key points nowhere) before any published file
-  is touched. Files are then moved into place one by one with ``os.replace``, the descriptor last,
-  so a failed or interrupted build leaves the previous ``datapackage.json``, ``data/`` and
-  database as they were.
+  is touched; :mod:`armistice.publish.swap` then swaps it in whole (preflight, a journal of the
+  renames that any later command finishes, one build at a time), so a reader sees the previous
+  ``datapackage.json``, ``data/`` and database or the new ones, never a mix;
+- whole: a build reads a whole records root, never a kind folder or file (whose errors elsewhere
+  would be hidden), and refuses a root without records rather than publish an empty package.
 """
 
 from __future__ import annotations
@@ -21,23 +23,23 @@ import csv
 import hashlib
 import io
 import json
-import os
 import re
-import shutil
+import sqlite3
 import tempfile
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
 from armistice.dataset import DatasetError, find_dataset, load_dataset
-from armistice.publish import database
-from armistice.records.findings import Finding
-from armistice.models import Dataset
+from armistice.models import KIND_BY_FOLDER, Dataset
+from armistice.publish import database, swap
 from armistice.publish.tables import iter_tables, published_rows
+from armistice.records.findings import Finding
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 DATABASE_NAME = "korean-armistice-telegrams.db"
-STAGING_PREFIX = ".build-"
+STAGING_PREFIX = swap.STAGING_PREFIX
 
 
 class BuildError(Exception):
@@ -59,7 +61,34 @@ class BuildResult:
 
 def outputs(out: Path) -> dict[str, Path]:
     """The published paths of a build into ``out``."""
-    return {"descriptor": out / "datapackage.json", "data": out / "data", "database": out / "dist" / DATABASE_NAME}
+    return {"descriptor": out / swap.DESCRIPTOR, "data": out / "data", "database": out / "dist" / DATABASE_NAME}
+
+
+def root_problem(records: Path) -> str | None:
+    """Why a build cannot read ``records``, or None when it is a records root.
+
+    A build (and so ``serve``) reads a whole root: given a kind folder or a file, validation would
+    report only its findings, and a package missing the records in error elsewhere would be published.
+    """
+    if records.is_dir() and any((records / folder).is_dir() for folder in KIND_BY_FOLDER):
+        return None
+    if not records.exists():
+        return f"{records}: no such records folder"
+    if records.name in KIND_BY_FOLDER:
+        root = records.parent
+    elif records.parent.name in KIND_BY_FOLDER:
+        root = records.parent.parent
+    else:
+        root = None
+    hint = f" (use --records {root})" if root is not None else ""
+    return (f"{records}: not a records root; a build reads the whole folder holding "
+            + ", ".join(f"{name}/" for name in sorted(KIND_BY_FOLDER)) + f" so that every record is checked{hint}")
+
+
+def _cannot_write(out: Path, error: OSError | sqlite3.Error) -> BuildError:
+    """A disk or permission failure while staging, as the build reports it (nothing published changed)."""
+    reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+    return BuildError(f"cannot write to {out}: {reason}")
 
 
 def dataset_for(records: Path, dataset_path: Path | None = None) -> Dataset:
@@ -194,9 +223,17 @@ class _Staging:
         return {name: (self.sizes[name], self.digests[name].hexdigest()) for name in self.streams}
 
     def abandon(self) -> None:
+        """Close everything, once the build is done or has failed: a close that fails (the disk is full,
+        the last buffer cannot be written) changes nothing, the staging folder is discarded."""
         for stream in self.streams.values():
-            stream.close()
-        self.connection.close()
+            try:
+                stream.close()
+            except OSError:
+                pass
+        try:
+            self.connection.close()
+        except sqlite3.Error:
+            pass
 
 
 def prepare(records: dict[str, list[Any]]) -> dict[str, tuple[list[tuple[Any, ...]], str]]:
@@ -244,38 +281,52 @@ def build(records: Path, out: Path, dataset_path: Path | None = None, *, workers
 
     Documents stream through :func:`armistice.rules.validate` (in parallel, a document at a time)
     straight into the staging CSV files and database, so memory does not grow with the archive.
-    Raises :class:`BuildError` (with the findings) when the records are invalid or an output cannot
-    be written; nothing published is changed then.
+    Raises :class:`BuildError` (with the findings) when the records are invalid, ``records`` is not a
+    records root or holds no records, another build is writing into ``out``, or an output cannot be
+    written; nothing published is changed then (see :mod:`armistice.publish.swap` for the one
+    exception, a rename failing after its preflight, which the next command finishes).
     """
     from armistice.rules import validate
 
+    problem = root_problem(records)
+    if problem is not None:
+        raise BuildError(problem)
+    held = ExitStack()
     try:
         out.mkdir(parents=True, exist_ok=True)
-        for stale in out.glob(STAGING_PREFIX + "*"):
-            shutil.rmtree(stale, ignore_errors=True)
+        held.enter_context(swap.build_lock(out))  # one build at a time: see armistice.publish.swap
+        swap.settle(out)
+        swap.remove_stale(out)
         staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out))
     except OSError as error:
-        raise BuildError(f"cannot write to {out}: {error.strerror or error}") from None
+        held.close()
+        raise _cannot_write(out, error) from None
+    except swap.PublishError as error:
+        held.close()
+        raise BuildError(str(error)) from None
     try:
         try:
             writing = _Staging(staging)
-        except OSError as error:
-            raise BuildError(f"cannot write to {out}: {error.strerror or error}") from None
+        except (OSError, sqlite3.OperationalError) as error:
+            raise _cannot_write(out, error) from None
         try:
             result = validate([records], prepare=prepare_document, sink=lambda _id, prepared: writing.add(prepared),
                           workers=workers)
             errors = [f for f in result.findings if f.severity == "error"]
             if errors:
                 raise BuildError(f"{len(errors)} error(s) in the records; nothing was built", errors)
+            if result.files == 0:
+                raise BuildError(f"{records}: no records in it; nothing was built (a package without records "
+                                 "would replace the published one)")
             dataset = dataset_for(records, dataset_path)
             registry = {kind: [entry.record for entry in result.records.entries(kind)]
                         for kind in result.records.by_kind if kind != "document"}
             writing.add(prepare(registry))
             files = writing.close_csv()
-            (staging / "datapackage.json").write_bytes(render_descriptor(descriptor(dataset, files)))
+            swap.write_file(staging / swap.DESCRIPTOR, render_descriptor(descriptor(dataset, files)))
             database.finish(writing.connection)
-        except OSError as error:
-            raise BuildError(f"cannot write to {out}: {error.strerror or error}") from None
+        except (OSError, sqlite3.OperationalError) as error:
+            raise _cannot_write(out, error) from None
         except database.DatabaseError as error:
             raise BuildError(str(error)) from None
         finally:
@@ -283,7 +334,8 @@ def build(records: Path, out: Path, dataset_path: Path | None = None, *, workers
         _check_counts(staging, writing.counts)
         _publish(staging, out, set(files))
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        swap.discard(staging)
+        held.close()
     return BuildResult(out, writing.counts, [f for f in result.findings if f.severity == "warning"])
 
 
@@ -297,17 +349,10 @@ def _check_counts(staging: Path, counts: dict[str, int]) -> None:
 
 
 def _publish(staging: Path, out: Path, names: set[str]) -> None:
-    """Move the checked outputs into place, each file atomically, the descriptor last."""
-    target = outputs(out)
+    """Swap the checked outputs in whole (:func:`armistice.publish.swap.publish`): the database, the
+    CSV files, the descriptor last."""
+    paths = [f"dist/{DATABASE_NAME}", *(f"data/{name}.csv" for name in sorted(names)), swap.DESCRIPTOR]
     try:
-        target["database"].parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staging / "dist" / DATABASE_NAME, target["database"])
-        target["data"].mkdir(parents=True, exist_ok=True)
-        for name in sorted(names):
-            os.replace(staging / "data" / f"{name}.csv", target["data"] / f"{name}.csv")
-        for old in target["data"].glob("*.csv"):
-            if old.stem not in names:
-                old.unlink()
-        os.replace(staging / "datapackage.json", target["descriptor"])
-    except OSError as error:
-        raise BuildError(f"cannot write to {out}: {error.strerror or error}") from None
+        swap.publish(staging, out, paths)
+    except swap.PublishError as error:
+        raise BuildError(str(error)) from None
