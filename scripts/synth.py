@@ -7,13 +7,16 @@ headers, distribution, stamps, registration numbers, handling notes, two or thre
 (their texts verbatim inside the document's text, as the validator requires), archival references
 quoted from the citation, and people, places, topics and events drawn from a registry that grows
 with N. Every person and place linked is named in the text, so the records validate with no error:
-a benchmark then measures the full path, not an early exit. The same --count and --seed always give
-the same bytes. The output folder must not be inside records/ (it would be published).
+a benchmark then measures the full path, not an early exit. Each document has its page, in the archive's
+older layout, kept beside the records root as a real one is (``DIR/../sources/<DIR's name>-<n>.txt``), so
+the comparison with the page runs too. The same --count and --seed always give the same bytes. The output
+folder must not be inside records/ (it would be published).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import random
 import shutil
 import sys
@@ -203,6 +206,15 @@ def document(rng: random.Random, index: int, people: list[dict], places: list[di
     return doc
 
 
+def _page(doc: dict) -> str:
+    """The document's page as the archive's older layout gives it: heading, labelled fields, then the text."""
+    year, month, day = (int(part) for part in doc["date"].split("-"))
+    source = doc["source"]
+    return (f"\n\n**{MONTHS[month - 1]} {day}, {year}**  \n**{doc['title']}**\n\n**Citation:**\n\n"
+            f"{source['citation']} <{source['retrieved_from']}>\n\n**Summary:**\n\n{source['summary']}\n\n"
+            f"**Original Language:**\n\nRussian\n\n**Contents:**\n\nTranslation - English\n\n{doc['text']}")
+
+
 def write(count: int, out: Path, seed: int = 1951) -> None:
     rng = random.Random(seed)
     people, places, topics = registry(rng, count)
@@ -224,6 +236,15 @@ def write(count: int, out: Path, seed: int = 1951) -> None:
             del doc["events"]
     if out.exists():
         shutil.rmtree(out)
+    sources = out.parent / "sources"
+    sources.mkdir(parents=True, exist_ok=True)
+    for index, doc in enumerate(documents):
+        name = f"{out.name}-{index:06d}.txt"
+        page = _page(doc).encode("utf-8")
+        (sources / name).write_bytes(page)
+        doc["source"]["transcription"] = {"file": f"sources/{name}", "sha256": hashlib.sha256(page).hexdigest(),
+                                          "text_starts_after": "Translation - English"}
+        doc["source"]["not_on_page"] = ["credits", "uploaded", "obtained_by", "translated_by"]
     for kind, folder, records in (("person", "people", people), ("place", "places", places),
                                   ("topic", "topics", topics), ("event", "events", events),
                                   ("document", "documents", documents)):

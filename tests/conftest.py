@@ -36,11 +36,12 @@ def run_cli(*args: str) -> Run:
 def overlay(case: Path, target: Path, *, fresh: bool = True) -> None:
     """Copy the valid fixture root to ``target`` (unless ``fresh`` is false) and lay the case's files over it.
 
-    A file named ``X.delete`` in the case removes ``X.yaml`` from the copy.
+    The case's ``records/`` and ``sources/`` are laid over the copy's; a file named ``X.delete`` in the
+    case removes ``X.yaml`` from the copy.
     """
     if fresh:
         shutil.copytree(VALID, target, dirs_exist_ok=True)
-    for path in sorted((case / "records").rglob("*")):
+    for path in sorted(p for folder in ("records", "sources") for p in (case / folder).rglob("*")):
         if path.is_dir():
             continue
         destination = target / path.relative_to(case)

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
 import shutil
 import tempfile
@@ -54,9 +55,12 @@ def worlds(draw: st.DrawFn) -> dict[str, list[dict]]:
         places.append(place)
     topics = [{"id": f"topic-{i}", "name": f"Topic {i}", "description": draw(SENTENCE)} for i in range(draw(st.integers(1, 3)))]
     documents, events = [], []
+    page_date_of: dict[str, str] = {}
     for number in range(1, draw(st.integers(1, 3)) + 1):
         day = START + timedelta(days=draw(st.integers(30, 300)))
-        date_text = partial(day, draw(st.integers(1, 3)), draw(st.integers(0, 23)), draw(st.integers(0, 59)))
+        precision = draw(st.integers(0, 2))  # as the archive dates a page: a year, a month or a day
+        date_text = partial(day, precision, 0, 0)
+        page_date = [f"{day:%Y}", f"{day:%B %Y}", f"{day:%B} {day.day}, {day:%Y}"][precision]
         sender, recipient, other = draw(st.permutations(people))
         place = draw(st.sampled_from(places))
         messages, paragraphs = [], [f"From {sender['name']} to {recipient['name']}.", draw(SENTENCE)]
@@ -71,23 +75,26 @@ def worlds(draw: st.DrawFn) -> dict[str, list[dict]]:
             paragraphs.append(f"{draw(SENTENCE)} As {other['name']} reports.")
         paragraphs.append(f"{draw(SENTENCE)} In {place['name']}.")
         title = f"Telegram No. {number}, {sender['name']} to {recipient['name']}"
-        reference = f"RGASPI, f. {draw(st.integers(1, 999))}, op. 1, d. 2, ll. 3-4"
+        fond = str(draw(st.integers(1, 999)))
+        reference = f"RGASPI, f. {fond}, op. 1, d. 2, ll. 3-4"
         event_ids = []
         if draw(st.booleans()):
             event = {"id": f"event-{number}", "title": draw(SENTENCE).rstrip("."), "date": f"{day - timedelta(days=1):%Y-%m-%d}",
                      "description": draw(SENTENCE), "places": [place["id"]]}
             events.append(event)
             event_ids.append(event["id"])
+        page_date_of[f"{day:%Y-%m-%d}-telegram-{number}"] = page_date
         documents.append({
             "id": f"{day:%Y-%m-%d}-telegram-{number}", "title": title, "date": date_text,
             "kind": draw(st.sampled_from(["ciphered-telegram", "cable", "telegram"])), "number": str(number),
             "sender": sender["id"], "recipients": [recipient["id"]],
             **({"messages": messages} if messages else {}),
-            "archival_references": [{"repository": "RGASPI", "as_written": reference}],
+            "archival_references": [{"repository": "RGASPI", "fond": fond, "opis": "1", "delo": "2", "listy": "3-4",
+                                     "as_written": reference}],
             "source": {"archive": "Wilson Center Digital Archive", "record_id": 1000 + number,
                        "url": f"https://digitalarchive.wilsoncenter.org/document/{1000 + number}",
                        "retrieved_from": f"https://example.org/document/{1000 + number}",
-                       "citation": f'"{title}", 1951, Wilson Center Digital Archive, {reference}.',
+                       "citation": f'"{title}", {page_date}, Wilson Center Digital Archive, {reference}.',
                        "summary": draw(SENTENCE), "original_language": "ru", "translation_language": "en"},
             **({"mentioned_people": mentioned} if mentioned else {}),
             "mentioned_places": [place["id"]],
@@ -95,10 +102,21 @@ def worlds(draw: st.DrawFn) -> dict[str, list[dict]]:
             **({"events": event_ids} if event_ids else {}),
             "text": "\n\n".join(paragraphs) + "\n",
         })
+    pages = {}
+    for doc in documents:  # each document's page, in the archive's older layout, kept beside the records
+        source = doc["source"]
+        page = (f"**{page_date_of[doc['id']]}**  \n**{doc['title']}**\n\n**Citation:**\n\n{source['citation']} "
+                f"<{source['retrieved_from']}>\n\n**Summary:**\n\n{source['summary']}\n\n**Original Language:**\n\n"
+                f"Russian\n\n**Contents:**\n\nTranslation - English\n\n{doc['text']}")
+        pages[f"{doc['id']}.txt"] = page
+        source["transcription"] = {"file": f"sources/{doc['id']}.txt",
+                                   "sha256": hashlib.sha256(page.encode()).hexdigest(),
+                                   "text_starts_after": "Translation - English"}
+        source["not_on_page"] = ["credits", "uploaded", "obtained_by", "translated_by"]
     used_places = {d["mentioned_places"][0] for d in documents}
     used_people = {p for d in documents for p in [d["sender"], *d["recipients"], *d.get("mentioned_people", [])]
                    + [m["sender"] for m in d.get("messages", [])]}
-    return {"tombstone": [], "document": documents, "person": [p for p in people if p["id"] in used_people],
+    return {"pages": pages, "tombstone": [], "document": documents, "person": [p for p in people if p["id"] in used_people],
             "place": [p for p in places if p["id"] in used_places], "topic": topics, "event": events}
 
 
@@ -109,6 +127,9 @@ def write_world(world: dict[str, list[dict]], root: Path) -> None:
         for record in world.get(model.record_kind, []):
             text = yaml.safe_dump(record, sort_keys=False, allow_unicode=True, width=4096)
             (folder / f"{record['id']}.yaml").write_text(schema_comment(model) + "\n" + text, encoding="utf-8")
+    (root / "sources").mkdir(exist_ok=True)
+    for name, page in world.get("pages", {}).items():
+        (root / "sources" / name).write_text(page, encoding="utf-8")
     shutil.copy(REPO / "dataset.yaml", root / "dataset.yaml")
 
 
@@ -122,7 +143,7 @@ def test_generated_records_validate_build_and_round_trip(world: dict[str, list[d
         collection, findings = result.records, result.findings
         assert [f for f in findings if f.severity == "error"] == [], "\n".join(map(str, findings))
         expected = {kind: [KIND_BY_NAME[kind].model_validate(r) for r in sorted(records, key=lambda r: r["id"])]
-                    for kind, records in world.items()}
+                    for kind, records in world.items() if kind != "pages"}
         for kind in expected:
             assert [entry.record for entry in collection.entries(kind)] == expected[kind]
         pkg.build(root / "records", root / "out")

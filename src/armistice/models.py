@@ -70,7 +70,8 @@ class Verbatim:
     """Marks a field that copies the source's own words, checked to occur in the text ``within`` names.
 
     ``within`` is ``"document"`` (the document's text), ``"message"`` (the text of the quoted message
-    holding the field) or ``"citation"`` (the archive's citation of the document).
+    holding the field) or ``"page"`` (a value the kept archive page gives, such as a reference its citation
+    lists: compared with the page by :mod:`armistice.rules.page`).
     """
 
     within: str = "document"
@@ -519,7 +520,7 @@ class ArchivalReference(Base):
     """Papka (folder), as given."""
     listy: Line | None = None
     """Listy (sheets), as given (e.g. '56-58', '0001-0002')."""
-    as_written: Annotated[Line, Verbatim("citation")]
+    as_written: Annotated[Line, Verbatim("page")]
     """The reference verbatim from the citation (e.g. 'APRF, f. 45, op. 1, d. 341, ll. 56-58')."""
 
 
@@ -535,7 +536,9 @@ class Transcription(Base):
     sha256: Annotated[str, Field(pattern="^[0-9a-f]{64}$")]
     """SHA-256 of that file, so a changed source is noticed."""
     text_starts_after: Line
-    """The archive's label line after which the document's own text begins (e.g. 'Translation - English')."""
+    """The page's line after which the document's own text begins (e.g. 'Translation - English'; in the current layout, the line before the telegram)."""
+    text_ends_before: Line | None = None
+    """The page's line before which the document's text ends, when page matter follows it (e.g. '### Summary' in the current layout); none: the text runs to the end of the page."""
 
 
 class Source(Base):
@@ -543,15 +546,15 @@ class Source(Base):
 
     archive: Closed(ArchiveName)
     """The publishing archive."""
-    record_id: int = Field(ge=1)
-    """The archive's record number."""
-    url: Annotated[str, Uri(), Field(pattern="^https://digitalarchive\\.wilsoncenter\\.org/document/[0-9]+$")]
-    """The canonical address: https://digitalarchive.wilsoncenter.org/document/<record_id>."""
+    record_id: int | None = Field(default=None, ge=1)
+    """The archive's record number, when the page gives one ('Record ID', or the number ending its address)."""
+    url: Annotated[str, Uri(), Field(pattern="^https://digitalarchive\\.wilsoncenter\\.org/document/(?:[0-9]+|[a-z0-9]+(?:-[a-z0-9]+)*)$")]
+    """The canonical address: https://digitalarchive.wilsoncenter.org/document/<record_id>, or the archive's named address (…/document/ciphered-telegram-…) when the page gives no record id."""
     retrieved_from: Annotated[str, Field(pattern="^https?://[^\\s]+$")]
     """The address the transcription was taken from (often a mirror), as given."""
-    citation: Text
+    citation: Text | None = None
     """The archive's citation string exactly as given (without the trailing address, kept in retrieved_from)."""
-    summary: Text
+    summary: Text | None = None
     """The archive's summary, verbatim."""
     credits: Line | None = None
     """The archive's credits line, verbatim."""
@@ -559,14 +562,14 @@ class Source(Base):
     """Who obtained the document, from 'Obtained by ...'."""
     translated_by: Line | None = None
     """The translator, from 'Translated by ...'."""
-    original_language: Annotated[str, Field(pattern="^[a-z]{2,3}$")]
+    original_language: Annotated[str, Field(pattern="^[a-z]{2,3}$")] | None = None
     """ISO 639 code of the original ('ru' for 'Original Language: Russian')."""
     translation_language: Annotated[str, Field(pattern="^[a-z]{2,3}$")]
     """ISO 639 code of the translation this record holds ('en')."""
     uploaded: PartialDate | None = None
     """The date the archive uploaded the document ('Original Uploaded Date'), as a date."""
-    transcription: Transcription | None = None
-    """The source text kept in the repository, for the text comparison."""
+    transcription: Transcription
+    """The page kept in the repository, which the record's text and page values are compared with."""
     not_on_page: UniqueList(Closed(PageItem)) = []
     """The values the page does not give: stated, so that an omission is visible and checked."""
 
@@ -759,8 +762,8 @@ class Document(Record):
     """The receiving cipher office's notes, in order."""
     messages: list[Message] = []
     """Telegrams quoted inside the document, in order."""
-    archival_references: list[ArchivalReference] = Field(min_length=1)
-    """Where the Russian original is held, one entry per archive cited."""
+    archival_references: list[ArchivalReference] = []
+    """Where the original is held, one entry per reference the page lists (none only when the page lists none: see source.not_on_page)."""
     source: Source
     """The archive's description of the document."""
     mentioned_people: UniqueList(PersonId) = []

@@ -185,10 +185,10 @@ def split_heading(heading: str) -> tuple[str | None, str]:
     The date stands first (the older layout) or last; None when the heading has no date.
     """
     match = DATE_AS_WRITTEN.match(heading)
-    if match and match.group("month"):
+    if match and (match.end() == len(heading) or heading[match.end()].isspace()):
         return match.group(0), heading[match.end():].strip()
     for match in DATE_AS_WRITTEN.finditer(heading):
-        if match.end() == len(heading) and match.group("month"):
+        if match.end() == len(heading) and match.start() > 0 and heading[match.start() - 1].isspace():
             return match.group(0), heading[: match.start()].strip()
     return None, heading
 

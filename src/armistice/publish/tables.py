@@ -161,9 +161,11 @@ def model_columns(model: type[BaseModel], prefix: str = "", path: tuple[str, ...
         here = path + (name,)
         needed = required and spec.required
         if spec.many:
-            if spec.base is str and not spec.ref:
+            if isinstance(spec.base, type) and issubclass(spec.base, str) and not spec.ref:  # text or vocabulary values
                 columns.append(Column(prefix + name, _describe(spec) + " (a JSON array)", {"type": "array"},
                                       needed, here, array=True))
+            elif not (spec.is_model or spec.ref):
+                raise TypeError(f"{model.__name__}.{name}: a list of {spec.base!r} has no published form")
             continue  # lists of mappings or references are tables of their own
         if spec.is_model:
             if spec.base is Timed:

@@ -1,23 +1,24 @@
 """Fidelity to the source: verbatim fields are found where they are quoted from, and the text is the source's.
 
-Every verbatim field (``as_written``, quoted messages, agenda items ...) is found in the document's
-text (or the archive's citation, for archival references), and the text equals the kept source
-transcription up to whitespace and the recorded corrections.
+Every field marked verbatim (``as_written``, quoted messages, agenda items ...) is found in the text it
+quotes (the document's, or its quoted message's); the text equals the kept page's, between the record's
+declared boundary lines, up to whitespace and the recorded repairs, each of which changes only what its
+kind allows (:mod:`armistice.rules.repairs`); and every value copied from the page is on it
+(:mod:`armistice.rules.page`), so no page field and no word of the text goes unchecked.
 """
 
 from __future__ import annotations
 
 import hashlib
-import typing
-from functools import lru_cache
 from typing import Iterator
 
-from pydantic import BaseModel
-
-from armistice.models import Document, split_annotation
-from armistice.records.findings import FieldPath, Finding
+from armistice.models import Document, verbatim_values
+from armistice.page import PageError, read_page
+from armistice.records.findings import Finding
 from armistice.records.files import Entry
 from armistice.rules.context import Context
+from armistice.rules.page import compare
+from armistice.rules.repairs import repair_problem
 from armistice.rules.rule import at
 
 
@@ -26,89 +27,43 @@ def squash(text: str) -> str:
     return " ".join(text.split())
 
 
-# Verbatim fields quoted from somewhere other than the document's text: the archive's description
-# (``source``) and the citation (``archival_references``, checked against it below).
-_CHECKED_ELSEWHERE = {"source", "archival_references"}
-_VERBATIM_FIELDS = {"as_written", "issuer", "signature", "salutation", "addressed_as", "distribution_as_written"}
-
-
-@lru_cache(maxsize=None)
-def _verbatim_plan(model: type[BaseModel]) -> tuple[tuple[str, str], ...]:
-    """The fields of ``model`` to visit for verbatim text: ``(field, "text" | "model" | "models")``."""
-    plan = []
-    for name, info in model.model_fields.items():
-        if name in _CHECKED_ELSEWHERE:
-            continue
-        base = split_annotation(info.annotation)[0]
-        item = typing.get_args(base)[0] if typing.get_origin(base) is list and typing.get_args(base) else None
-        if isinstance(base, type) and issubclass(base, BaseModel):
-            plan.append((name, "model"))
-        elif item is not None and isinstance(split_annotation(item)[0], type) and issubclass(split_annotation(item)[0], BaseModel):
-            plan.append((name, "models"))
-        elif name in _VERBATIM_FIELDS:
-            plan.append((name, "text"))
-    return tuple(plan)
-
-
-def _verbatim(model: BaseModel, path: FieldPath = ()) -> Iterator[tuple[FieldPath, str]]:
-    for name, how in _verbatim_plan(type(model)):
-        value = getattr(model, name)
-        if value is None:
-            continue
-        if how == "model":
-            yield from _verbatim(value, path + (name,))
-        elif how == "models":
-            for index, item in enumerate(value):
-                yield from _verbatim(item, path + (name, index))
-        elif isinstance(value, str):
-            yield path + (name,), value
-
-
 def check_verbatim(entry: Entry, context: Context) -> Iterator[Finding]:
-    if isinstance(entry.record, Document):
-        doc = entry.record
-        text = squash(doc.text)
-        seen_ids: dict[str, int] = {}
-        for index, message in enumerate(doc.messages):
-            if message.id in seen_ids:
-                yield at(entry, ("messages", index, "id"), f"message id {message.id!r} is used twice "
-                         f"(also messages[{seen_ids[message.id]}])")
-            seen_ids.setdefault(message.id, index)
-            body = squash(message.text)
-            if body not in text:
-                yield at(entry, ("messages", index, "text"), "the message text is not found verbatim in the "
-                         "document's text")
-            if message.agenda:
-                for item_index, item in enumerate(message.agenda.items):
-                    if squash(item.text) not in body:
-                        yield at(entry, ("messages", index, "agenda", "items", item_index, "text"),
-                                 "agenda item not found verbatim in the message text")
-            for ref_index, ref in enumerate(message.refers_to):
-                if squash(ref.as_written) not in body:
-                    yield at(entry, ("messages", index, "refers_to", ref_index, "as_written"),
-                             "not found verbatim in the message text")
-        for path, value in _verbatim(doc):
-            if path[0] == "messages" and path[-1] == "as_written" and "refers_to" in path:
-                continue
-            if squash(value) not in text:
-                yield at(entry, path, f"{value!r} is not found verbatim in the document's text")
-        citation = squash(doc.source.citation)
-        for index, reference in enumerate(doc.archival_references):
-            if squash(reference.as_written) not in citation:
-                yield at(entry, ("archival_references", index, "as_written"),
-                         "not found verbatim in the archive's citation")
+    """Every field marked verbatim occurs in the text it is quoted from (see :class:`armistice.models.Verbatim`)."""
+    if not isinstance(entry.record, Document):
+        return
+    doc = entry.record
+    text = squash(doc.text)
+    seen_ids: dict[str, int] = {}
+    for index, message in enumerate(doc.messages):
+        if message.id in seen_ids:
+            yield at(entry, ("messages", index, "id"), f"message id {message.id!r} is used twice "
+                     f"(also messages[{seen_ids[message.id]}])")
+        seen_ids.setdefault(message.id, index)
+        body = squash(message.text)
+        if body not in text:
+            yield at(entry, ("messages", index, "text"), "the message text is not found verbatim in the "
+                     "document's text")
+        for path, value in verbatim_values(message, "message", ("messages", index)):
+            if squash(value) not in body:
+                what = "agenda item not" if "agenda" in path else "not"
+                yield at(entry, path, f"{what} found verbatim in the message text")
+    for path, value in verbatim_values(doc, "document"):
+        if path[0] == "messages" and path[-1] == "text":
+            continue  # reported above, in the message's own words
+        if squash(value) not in text:
+            yield at(entry, path, f"{value!r} is not found verbatim in the document's text")
+    if doc.source.record_id is not None:
         expected = f"https://digitalarchive.wilsoncenter.org/document/{doc.source.record_id}"
         if doc.source.url != expected:
             yield at(entry, ("source", "url"), f"the canonical address of record {doc.source.record_id} is {expected}")
 
 
-def source_body(source_text: str, starts_after: str) -> str | None:
-    """The document's own text in a kept transcription: everything after the archive's label line."""
-    lines = source_text.splitlines()
-    for index, line in enumerate(lines):
-        if line.strip() == starts_after:
-            return "\n".join(lines[index + 1:])
-    return None
+def source_body(source_text: str, starts_after: str, ends_before: str | None = None) -> str | None:
+    """The document's own text in a kept page: between the record's declared boundary lines."""
+    try:
+        return read_page(source_text, starts_after, ends_before).text
+    except PageError:
+        return None
 
 
 def apply_corrections(body: str, doc: Document) -> tuple[str, list[tuple[int, str]]]:
@@ -131,27 +86,41 @@ def _first_difference(ours: str, theirs: str) -> str:
 
 
 def check_transcription(entry: Entry, context: Context) -> Iterator[Finding]:
-    if isinstance(entry.record, Document) and entry.record.source.transcription is not None:
-        doc = entry.record
-        kept = doc.source.transcription
-        path = context.base / kept.file
-        if not path.is_file():
-            yield at(entry, ("source", "transcription", "file"), f"source text {kept.file} not found")
-            return
-        raw = path.read_bytes()
-        if hashlib.sha256(raw).hexdigest() != kept.sha256:
-            yield at(entry, ("source", "transcription", "sha256"), f"{kept.file} has changed since it was "
-                     "recorded: its SHA-256 differs")
-        body = source_body(raw.decode("utf-8"), kept.text_starts_after)
-        if body is None:
-            yield at(entry, ("source", "transcription", "text_starts_after"),
-                     f"no line {kept.text_starts_after!r} in {kept.file}")
-            return
-        repaired, problems = apply_corrections(body, doc)
-        for index, message in problems:
-            yield at(entry, ("corrections", index, "original"), message)
-        ours, theirs = squash(doc.text), squash(repaired)
-        if ours != theirs:
-            yield at(entry, ("text",), _first_difference(ours, theirs) + " (only whitespace and recorded "
-                     "corrections may differ)")
-
+    """The text is the kept page's, up to whitespace and the recorded repairs, and every value copied
+    from the page is on it; each repair changes only what its kind allows."""
+    if not isinstance(entry.record, Document):
+        return
+    doc = entry.record
+    kept = doc.source.transcription
+    path = context.base / kept.file
+    if not path.is_file():
+        yield at(entry, ("source", "transcription", "file"), f"source text {kept.file} not found")
+        return
+    raw = path.read_bytes()
+    if hashlib.sha256(raw).hexdigest() != kept.sha256:
+        yield at(entry, ("source", "transcription", "sha256"), f"{kept.file} has changed since it was "
+                 "recorded: its SHA-256 differs")
+    try:
+        source_text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        yield at(entry, ("source", "transcription", "file"), f"{kept.file} is not UTF-8 text (byte {error.start})")
+        return
+    try:
+        page = read_page(source_text, kept.text_starts_after, kept.text_ends_before)
+    except PageError as error:
+        field = "text_ends_before" if "ends" in str(error) else "text_starts_after"
+        yield at(entry, ("source", "transcription", field), f"{error} ({kept.file})")
+        return
+    for field_path, message in compare(doc, page):
+        yield at(entry, field_path, message)
+    for index, correction in enumerate(doc.corrections):
+        problem = repair_problem(correction.kind, correction.original, correction.corrected)
+        if problem:
+            yield at(entry, ("corrections", index, "kind"), problem)
+    repaired, problems = apply_corrections(page.text, doc)
+    for index, message in problems:
+        yield at(entry, ("corrections", index, "original"), message)
+    ours, theirs = squash(doc.text), squash(repaired)
+    if ours != theirs:
+        yield at(entry, ("text",), _first_difference(ours, theirs) + " (only whitespace and recorded "
+                 "corrections may differ)")

@@ -24,7 +24,7 @@ KINDS = ("person", "place")
 
 def document_corpus(doc: Document) -> str:
     """What a document's names are grounded in: its title, the archive's summary and its text."""
-    return "\n".join((doc.title, doc.source.summary, doc.text))
+    return "\n".join(part for part in (doc.title, doc.source.summary, doc.text) if part)
 
 
 def claims(doc: Document) -> dict[str, list[tuple[FieldPath, str]]]:

@@ -98,9 +98,20 @@ def parse_reference(as_written: str) -> dict[str, str | None]:
             parts["repository"] = repository.value
             break
     for name, pattern in _PARTS.items():
-        match = re.search(r"(?:^|[,;]\s*)" + pattern, as_written)
+        match = re.search(r"(?:^|[,;]\s*)" + pattern, as_written, re.IGNORECASE)
         parts[name] = match.group("v") if match else None
     return parts
+
+
+def _difference(ours: Any, theirs: Any) -> str:
+    """Both values, quoted; for long texts, from a little before the first character that differs."""
+    a, b = str(ours), str(theirs)
+    if len(a) <= 120 and len(b) <= 120:
+        return f"record has {_quote(a)}, page has {_quote(b)}"
+    index = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    start = max(0, index - 40)
+    return (f"at character {index}, record has {_quote('...' + a[start:index + 40])}, "
+            f"page has {_quote('...' + b[start:index + 40])}")
 
 
 def _page_values(doc: Document, page: Page) -> dict[str, tuple[Any, int]]:
@@ -181,7 +192,7 @@ def compare(doc: Document, page: Page) -> Iterator[Problem]:
                 if item not in absent:
                     yield path, f"the page gives {item} (line {line}): {_quote(theirs)}; the record has none"
             elif ours != theirs:
-                yield path, f"differs from the page: record has {_quote(ours)}, page (line {line}) has {_quote(theirs)}"
+                yield path, f"differs from the page (line {line}): {_difference(ours, theirs)}"
         elif ours is not None and item is not PageItem.ADDRESS:
             yield path, f"the page does not give {item}: a value here is not from the page"
         elif ours is None and item not in absent and item is not PageItem.ADDRESS:
@@ -201,6 +212,7 @@ def _references(doc: Document, listed: list[str], line: int) -> Iterator[Problem
             shown = "; ".join(listed)
             yield here + ("as_written",), (f"{_quote(reference.as_written)} is not one of the references the page "
                                            f"lists (line {line}: {shown})")
+            continue  # its parts are compared once it is a reference the page gives
         parsed = parse_reference(reference.as_written)
         for part, value in parsed.items():
             ours = getattr(reference, part)

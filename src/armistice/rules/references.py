@@ -6,65 +6,21 @@ field is checked without code.
 
 from __future__ import annotations
 
-import typing
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any, Iterator
+from typing import Iterator
 
 from pydantic import BaseModel
 
-from armistice.models import Document, Ref, split_annotation
+from armistice.models import KIND_BY_NAME, Document, reference_values
 from armistice.records.findings import FieldPath, Finding
 from armistice.records.files import Entry
 from armistice.rules.context import Context
 from armistice.rules.rule import at
 
 
-@lru_cache(maxsize=None)
-def _plan(model: type[BaseModel]) -> tuple[tuple[str, str, Any], ...]:
-    """The fields of ``model`` that can hold a reference, worked out once per model class.
-
-    Each entry is ``(field, how, what)``: ``("ref", kind)`` for an id, ``("refs", kind)`` for a list
-    of ids, ``("model", None)`` for a nested model and ``("models", None)`` for a list of them.
-    """
-    plan = []
-    for name, info in model.model_fields.items():
-        base, metadata, _ = split_annotation(info.annotation)
-        metadata = list(info.metadata) + metadata
-        kinds = [m.kind for m in metadata if isinstance(m, Ref)]
-        if isinstance(base, type) and issubclass(base, BaseModel):
-            plan.append((name, "model", None))
-        elif typing.get_origin(base) is list and typing.get_args(base):
-            item, item_metadata, _ = split_annotation(typing.get_args(base)[0])
-            item_kinds = [m.kind for m in item_metadata if isinstance(m, Ref)]
-            if isinstance(item, type) and issubclass(item, BaseModel):
-                plan.append((name, "models", None))
-            elif item_kinds:
-                plan.append((name, "refs", item_kinds[0]))
-        elif kinds:
-            plan.append((name, "ref", kinds[0]))
-    return tuple(plan)
-
-
-def references(model: BaseModel, path: FieldPath = ()) -> Iterator[tuple[FieldPath, str, str]]:
+def references(model: BaseModel) -> Iterator[tuple[FieldPath, str, str]]:
     """Every ``(field path, kind, id)`` a record refers to, found from the ``Ref`` markers."""
-    for name, how, kind in _plan(type(model)):
-        value = getattr(model, name)
-        if value is None:
-            continue
-        if how == "ref":
-            yield path + (name,), kind, value
-        elif how == "refs":
-            for index, item in enumerate(value):
-                yield path + (name, index), kind, item
-        elif how == "model":
-            yield from references(value, path + (name,))
-        else:
-            for index, item in enumerate(value):
-                yield from references(item, path + (name, index))
-
-
-FOLDERS = {"person": "people", "place": "places", "topic": "topics", "event": "events", "document": "documents"}
+    return reference_values(model)
 
 
 @dataclass
@@ -99,7 +55,7 @@ class References:
                 instead = f"; use {stone.replaced_by!r}" if stone.replaced_by else ""
                 yield at(entry, path, f"{target} {value!r} was withdrawn in version {stone.withdrawn_in}{instead}")
             else:
-                finding = at(entry, path, f"unknown {target} {value!r} (no {FOLDERS[target]}/{value}.yaml)")
+                finding = at(entry, path, f"unknown {target} {value!r} (no {KIND_BY_NAME[target].folder}/{value}.yaml)")
                 self.unresolved.append(Unresolved(finding, target, value))
 
     def merge(self, other: "References") -> None:
