@@ -2,8 +2,8 @@
 
 Datasette (0.65.5, pinned) stops a query after the SQL time limit by checking between SQLite's
 virtual-machine steps. A function that does all its work in one step escapes that check: before this
-plugin, ``select printf('%.*c', 999999999, 'x')`` ran 67 s and took 9 GB, and ``select 1`` waited
-behind it. So every connection Datasette opens is bounded here:
+plugin, three ``select printf('%.*c', 999999999, 'x')`` at once ran 67 s each and took 9 GB, and
+``select 1`` waited behind them. So every connection Datasette opens is bounded here:
 
 - SQLite's own limits (``LIMITS``): no string or blob longer than ``MAX_LENGTH`` (``randomblob``,
   ``zeroblob``, ``replace``, ``group_concat`` ... fail at once with "string or blob too big"), no
@@ -49,8 +49,7 @@ MAX_LENGTH = 2 * MAX_BYTES
 
 No published value can be longer than the record file it comes from, and the loader refuses record
 files over ``MAX_BYTES`` (1 MiB); the largest row of the current database (a document: its text,
-summary and citation) is under 9 KB. Twice the file limit leaves room for a row sorted whole, and
-keeps the quadratic functions' worst case (``BOUNDED_FUNCTIONS``) out of reach."""
+summary and citation) is under 9 KB. Twice the file limit leaves room for a row sorted whole."""
 
 MAX_COLUMNS = 100
 """The widest result or table: the widest table (documents) has 46 columns; a join of two fits."""
@@ -67,7 +66,8 @@ LIMITS = {
 
 MAX_RESULT_BYTES = 64 * 1024 * 1024
 """The most text and blob bytes one query may return: Datasette's 1,000 rows of documents of a few
-kilobytes are a few megabytes."""
+kilobytes are a few megabytes. It is checked after each row, so a query holds at most this and one
+more row (``MAX_COLUMNS`` values of at most ``MAX_LENGTH``)."""
 
 MAX_PATH = 2048
 MAX_QUERY_STRING = 8192
@@ -174,7 +174,7 @@ def bounded_printf(name: str):
         if arguments and isinstance(arguments[0], str):
             rest = iter(arguments[1:])
             for found in _CONVERSION.finditer(arguments[0]):
-                if found[3] == "%":
+                if found[3] in "%n":  # these take no argument
                     continue
                 for size in found[1], found[2]:
                     if size == "*":  # the next argument, cast to an integer as SQLite reads it
@@ -389,7 +389,7 @@ def error_page(datasette, request, exception):
         if request.path.endswith(".json"):
             return Response.json(info, status=status, headers=headers)
         template = datasette.jinja_env.select_template([f"{status}.html", "error.html"])
-        context = dict(info, urls=datasette.urls, app_css_hash=datasette.app_css_hash(), menu_links=lambda: [])
+        context = dict(info, urls=datasette.urls, app_css_hash=datasette.app_css_hash(), menu_links=list)
         return Response.html(await template.render_async(context), status=status, headers=headers)
 
     return inner

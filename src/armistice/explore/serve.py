@@ -141,7 +141,8 @@ def metadata(dataset: Dataset) -> dict[str, Any]:
         f'<a href="/{DATABASE}/places">Map of places</a> · '
         f'<a href="/{DATABASE}/correspondence">Who wrote to whom</a> · '
         f'<a href="/{DATABASE}/documents">Documents</a></p>'
-        f"<p><strong>How to cite:</strong> {escape(citation, quote=False)} Each document page also gives the archive's own citation.</p>"
+        f"<p><strong>How to cite:</strong> {escape(citation, quote=False)} "
+        "Each document page also gives the archive's own citation.</p>"
     )
     return {
         "title": dataset.title,
