@@ -33,7 +33,7 @@ def make_datasette(database: Path, metadata: dict | None = None) -> Datasette:
         template_dir=str(folder / "templates"),
         plugins_dir=str(folder / "plugins"),
         static_mounts=[("assets", str(folder / "static"))],
-        settings=serve.SETTINGS,
+        settings={"sql_time_limit_ms": serve.SQL_TIME_LIMIT_MS},
     )
 
 
