@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+from html import escape
 import sys
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,18 @@ DATABASE = DATABASE_NAME.removesuffix(".db")
 HERE = Path(__file__).resolve().parent
 SQL_TIME_LIMIT_MS = 1000
 """A heavy query is stopped after a second so it cannot hang the server."""
+SQL_THREADS = 6
+"""Datasette's threads for SQL (its default is 3). The guard plugin (``datasette/plugins/armistice_guard.py``)
+lets a third of them run requests with SQL of their own, so hostile queries, each stopped by the time
+limit, never hold the threads the pages need; more threads than cores only wait, which is cheap."""
+SETTINGS = {
+    "sql_time_limit_ms": SQL_TIME_LIMIT_MS,
+    "num_sql_threads": SQL_THREADS,
+    "default_page_size": 50,
+    # Suggesting facets runs a query per column on every table page: seconds at archive scale.
+    "suggest_facets": False,
+}
+"""Datasette's settings, as `armistice serve` gives them."""
 
 
 def dataset_citation(dataset: Dataset) -> str:
@@ -99,14 +112,16 @@ def metadata(dataset: Dataset) -> dict[str, Any]:
     metadata_licence = dataset.metadata_licence
     tables = {table.name: table.datasette(dataset) for table in iter_tables()}
     citation = dataset_citation(dataset)
+    # Datasette shows description_html as markup: the dataset's own words are escaped into it.
     description = (
-        f"<p>{dataset.description}</p>"
-        f"<p>Version {dataset.version} ({dataset.created}). "
+        f"<p>{escape(dataset.description, quote=False)}</p>"
+        f"<p>Version {escape(dataset.version)} ({escape(dataset.created)}). "
         '<a href="/timeline">Timeline</a> · '
         f'<a href="/{DATABASE}/places">Map of places</a> · '
         f'<a href="/{DATABASE}/correspondence">Who wrote to whom</a> · '
         f'<a href="/{DATABASE}/documents">Documents</a></p>'
-        f"<p><strong>How to cite:</strong> {citation} Each document page also gives the archive's own citation.</p>"
+        f"<p><strong>How to cite:</strong> {escape(citation, quote=False)} "
+        "Each document page also gives the archive's own citation.</p>"
     )
     return {
         "title": dataset.title,
@@ -156,8 +171,10 @@ def is_stale(database: Path, inputs: list[Path]) -> bool:
 
 
 def datasette_command(repository: Path, database: Path, host: str, port: int) -> list[str]:
-    """The Datasette command line: immutable database, generated metadata, templates, time limit."""
+    """The Datasette command line: immutable database, generated metadata, templates, plugins, settings."""
     folder = config_dir(repository)
+    settings = [part for name, value in SETTINGS.items()
+                for part in ("--setting", name, ("off", "on")[value] if isinstance(value, bool) else str(value))]
     return [
         sys.executable, "-m", "datasette", "serve",
         "--immutable", str(database),
@@ -166,10 +183,7 @@ def datasette_command(repository: Path, database: Path, host: str, port: int) ->
         "--plugins-dir", str(folder / "plugins"),
         "--static", f"assets:{folder / 'static'}",
         "--host", host, "--port", str(port),
-        "--setting", "sql_time_limit_ms", str(SQL_TIME_LIMIT_MS),
-        "--setting", "default_page_size", "50",
-        # Suggesting facets runs a query per column on every table page: seconds at archive scale.
-        "--setting", "suggest_facets", "off",
+        *settings,
     ]
 
 

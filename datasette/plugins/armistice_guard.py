@@ -1,0 +1,395 @@
+"""Keeping the explorer up: no single request or query can exhaust the server's memory, time or threads.
+
+Datasette (0.65.5, pinned) stops a query after the SQL time limit by checking between SQLite's
+virtual-machine steps. A function that does all its work in one step escapes that check: before this
+plugin, three ``select printf('%.*c', 999999999, 'x')`` at once ran 67 s each and took 9 GB, and
+``select 1`` waited behind them. So every connection Datasette opens is bounded here:
+
+- SQLite's own limits (``LIMITS``): no string or blob longer than ``MAX_LENGTH`` (``randomblob``,
+  ``zeroblob``, ``replace``, ``group_concat`` ... fail at once with "string or blob too big"), no
+  result wider than ``MAX_COLUMNS``, no ``LIKE``/``GLOB`` pattern longer than ``MAX_LIKE_PATTERN``;
+- the built-in functions whose one call can still run for seconds inside those limits are replaced
+  by equal ones that cannot (``BOUNDED_FUNCTIONS``): ``printf``'s ``%c`` repeats a character
+  ``precision`` times whatever the length limit, and ``instr``, ``replace`` and two-argument ``trim``
+  compare every position of one long text with another;
+- a query's result is at most ``MAX_RESULT_BYTES`` (a million rows of ``zeroblob`` cost SQLite
+  nothing and Python gigabytes);
+- the database's absolute path cannot be read through ``pragma_database_list``.
+
+Before Datasette sees a request, the middleware refuses what would cost it more than a page: a long
+URL (414), too many query parameters or facets (400: Datasette 0.65.5 parses parameters in quadratic
+time, 10,000 of them blocked every request for a minute), large headers (431), anything but GET and
+HEAD (405: the database is immutable). It answers 404 for paths with empty or dot segments
+(``//etc/passwd``, ``/pages/../..``), 403 for the debug pages, and lets only ``sql_slots`` requests
+carrying arbitrary SQL (``sql=`` or ``_where=``) run at once, so that a flood of hostile queries
+waits for its own slots while every other page keeps Datasette's remaining SQL threads. Every
+response carries security headers (``SECURITY_HEADERS``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+import threading
+import traceback
+import weakref
+from urllib.parse import parse_qsl, unquote_to_bytes
+
+from datasette import Response, hookimpl
+from datasette.utils import add_cors_headers
+from datasette.utils.asgi import Base400
+from datasette.views.base import DatasetteError
+from markupsafe import Markup
+
+from armistice.records.loading import MAX_BYTES
+
+MAX_LENGTH = 2 * MAX_BYTES
+"""The longest string or blob a query may make or read: 2 MiB.
+
+No published value can be longer than the record file it comes from, and the loader refuses record
+files over ``MAX_BYTES`` (1 MiB); the largest row of the current database (a document: its text,
+summary and citation) is under 9 KB. Twice the file limit leaves room for a row sorted whole."""
+
+MAX_COLUMNS = 100
+"""The widest result or table: the widest table (documents) has 46 columns; a join of two fits."""
+
+MAX_LIKE_PATTERN = 100
+"""The longest LIKE or GLOB pattern: a pattern is matched at every position of the text, so its
+length multiplies the cost of one call; a name or phrase searched for is far shorter."""
+
+LIMITS = {
+    sqlite3.SQLITE_LIMIT_LENGTH: MAX_LENGTH,
+    sqlite3.SQLITE_LIMIT_COLUMN: MAX_COLUMNS,
+    sqlite3.SQLITE_LIMIT_LIKE_PATTERN_LENGTH: MAX_LIKE_PATTERN,
+}
+
+MAX_RESULT_BYTES = 64 * 1024 * 1024
+"""The most text and blob bytes one query may return: Datasette's 1,000 rows of documents of a few
+kilobytes are a few megabytes. It is checked after each row, so a query holds at most this and one
+more row (``MAX_COLUMNS`` values of at most ``MAX_LENGTH``)."""
+
+MAX_PATH = 2048
+MAX_QUERY_STRING = 8192
+"""Bytes of the path and of the query string; the longest canned-query or table URL is far shorter,
+and 8 KB of SQL is a long query."""
+MAX_PARAMETERS = 100
+MAX_FACETS = 10
+"""Query parameters, and of them ``_facet``, ``_facet_array`` and ``_facet_date`` (each facet is a
+query of its own), in one request."""
+MAX_HEADER_BYTES = 16384
+MAX_HEADERS = 64
+MAX_WAITING = 50
+"""Requests with arbitrary SQL waiting for a slot; beyond that the server answers 503 at once."""
+
+DEBUG_PAGES = ("/-/messages", "/-/allow-debug", "/-/permissions", "/-/threads", "/-/actor",
+               "/-/databases", "/-/patterns", "/-/create-token", "/-/auth-token", "/-/logout")
+"""Datasette's debugging pages: they set messages, try permission rules, and show threads, the
+actor, and the database's absolute path. Nobody exploring the dataset needs them."""
+
+SECURITY_HEADERS = {
+    # Datasette's pages and the map plugin run inline scripts, so 'unsafe-inline' stays; everything
+    # else (scripts, styles, connections) comes from this server only, map tiles excepted.
+    "content-security-policy": (
+        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data: https://*.tile.openstreetmap.org; connect-src 'self'; object-src 'none'; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "same-origin",
+}
+
+
+# Each connection Datasette opens
+
+
+@hookimpl
+def prepare_connection(conn, database, datasette):
+    for limit, value in LIMITS.items():
+        conn.setlimit(limit, value)
+    conn.set_authorizer(authorize)
+    for name, arguments, function in BOUNDED_FUNCTIONS:
+        conn.create_function(name, arguments, function, deterministic=True)
+    conn.row_factory = counted_rows(conn.row_factory)
+
+
+def authorize(action, first, second, database, trigger):
+    """Refuse reading the file column of ``pragma_database_list``: it is the database's absolute path."""
+    if action == sqlite3.SQLITE_READ and first == "pragma_database_list" and second == "file":
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
+
+
+def counted_rows(make_row):
+    """A row factory that refuses a query once its rows hold more than ``MAX_RESULT_BYTES``."""
+    spent: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def row_factory(cursor, values):
+        size = spent.get(cursor, 0) + sum(len(v) for v in values if isinstance(v, (str, bytes)))
+        if size > MAX_RESULT_BYTES:
+            raise sqlite3.DataError(f"result over {MAX_RESULT_BYTES:,} bytes: ask for fewer rows or columns")
+        spent[cursor] = size
+        return make_row(cursor, values) if make_row is not None else values
+
+    return row_factory
+
+
+_BUILTIN = threading.local()
+
+
+def bare() -> sqlite3.Connection:
+    """This thread's connection without the replacements, with the same limits: SQLite's own functions."""
+    connection = getattr(_BUILTIN, "connection", None)
+    if connection is None:
+        connection = _BUILTIN.connection = sqlite3.connect(":memory:")
+        connection.text_factory = lambda value: str(value, "utf-8", "replace")  # as Datasette reads text
+        for limit, value in LIMITS.items():
+            connection.setlimit(limit, value)
+    return connection
+
+
+def builtin(name: str, arguments: tuple):
+    """Call SQLite's own function ``name``."""
+    marks = ", ".join("?" * len(arguments))
+    return bare().execute(f"select {name}({marks})", arguments).fetchone()[0]
+
+
+TOO_BIG = bytes(MAX_LENGTH + 1)
+"""What a replaced function returns instead of a result over the length limit: SQLite refuses it
+with its own "string or blob too big", as the built-in would. (Raising instead would print a
+traceback on the server for every refused query: Datasette turns on callback tracebacks.)"""
+
+
+_CONVERSION = re.compile(r"%[-+ #!0,]*(\*|\d+)?(?:\.(\*|\d*))?(?:ll|l)?(.)", re.DOTALL)
+
+
+def bounded_printf(name: str):
+    """``printf`` and ``format`` refusing a width or precision over the length limit.
+
+    SQLite's ``%c`` writes its character ``precision`` times, one at a time, even after the output
+    is over the limit: 8 s in one step at the largest precision. No output can be that wide anyway.
+    """
+
+    def function(*arguments):
+        if arguments and isinstance(arguments[0], str):
+            rest = iter(arguments[1:])
+            for found in _CONVERSION.finditer(arguments[0]):
+                if found[3] in "%n":  # these take no argument
+                    continue
+                for size in found[1], found[2]:
+                    if size == "*":  # the next argument, cast to an integer as SQLite reads it
+                        size = bare().execute("select cast(? as integer)", (next(rest, 0),)).fetchone()[0]
+                    if size and abs(int(size)) > MAX_LENGTH:
+                        return TOO_BIG
+                next(rest, None)
+        return builtin(name, arguments)
+
+    return function
+
+
+def _texts(*values, blobs: bool = False):
+    """The arguments as SQLite's text functions read them, or None when one is not text or a blob.
+
+    Blobs are read as UTF-8 text, except by ``instr`` (``blobs``) when all its arguments are blobs:
+    then it counts bytes."""
+    if not all(isinstance(v, (str, bytes)) for v in values):
+        return None
+    if blobs and all(isinstance(v, bytes) for v in values):
+        return values
+    return tuple(v.decode("utf-8", "replace") if isinstance(v, bytes) else v for v in values)
+
+
+def bounded_instr(text, part):
+    """``instr`` in linear time (Python's search), where SQLite's compares ``part`` at every position."""
+    values = _texts(text, part, blobs=True)
+    if values is None:
+        return builtin("instr", (text, part))
+    return values[0].find(values[1]) + 1
+
+
+def bounded_replace(text, old, new):
+    """``replace`` in linear time, refusing a result over the length limit before making it."""
+    values = _texts(text, old, new)
+    if values is None:
+        return builtin("replace", (text, old, new))
+    text, old, new = values
+    if not old:
+        return text
+    if len(text.encode()) + text.count(old) * (len(new.encode()) - len(old.encode())) > MAX_LENGTH:
+        return TOO_BIG
+    return text.replace(old, new)
+
+
+def bounded_trim(name: str):
+    """Two-argument ``trim``, ``ltrim`` and ``rtrim`` in linear time (SQLite scans the set for each character)."""
+
+    def function(text, characters):
+        values = _texts(text, characters)
+        if values is None:
+            return builtin(name, (text, characters))
+        text, characters = values
+        kept = set(characters)
+        start, end = 0, len(text)
+        if name != "rtrim":
+            while start < end and text[start] in kept:
+                start += 1
+        if name != "ltrim":
+            while end > start and text[end - 1] in kept:
+                end -= 1
+        return text[start:end]
+
+    return function
+
+
+BOUNDED_FUNCTIONS = [
+    ("printf", -1, bounded_printf("printf")),
+    ("format", -1, bounded_printf("format")),
+    ("instr", 2, bounded_instr),
+    ("replace", 3, bounded_replace),
+    ("trim", 2, bounded_trim("trim")),
+    ("ltrim", 2, bounded_trim("ltrim")),
+    ("rtrim", 2, bounded_trim("rtrim")),
+]
+
+
+# Each request, before Datasette parses it
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    def wrap(app):
+        slots = {"free": None, "waiting": 0}
+
+        async def guarded(scope, receive, send):
+            if scope["type"] != "http":
+                return await app(scope, receive, send)
+            send = with_security_headers(send)
+            refusal = refused(scope)
+            if refusal is not None:
+                return await answer(send, *refusal)
+            if not runs_arbitrary_sql(scope):
+                return await app(scope, receive, send)
+            if slots["free"] is None:
+                slots["free"] = asyncio.Semaphore(sql_slots(datasette.setting("num_sql_threads")))
+            if slots["waiting"] >= MAX_WAITING:
+                return await answer(send, 503, "too many SQL queries waiting: try again in a moment")
+            slots["waiting"] += 1
+            try:
+                await slots["free"].acquire()
+            finally:
+                slots["waiting"] -= 1
+            try:
+                await app(scope, receive, send)
+            finally:
+                slots["free"].release()
+
+        return guarded
+
+    return wrap
+
+
+def sql_slots(threads: int) -> int:
+    """How many requests with arbitrary SQL may run at once: a third of the SQL threads, at least one.
+
+    Datasette runs every request's queries one after another on one thread, so the other two thirds
+    are always left to the pages, canned queries and searches that the time limit keeps short."""
+    return max(1, threads // 3)
+
+
+def refused(scope) -> tuple[int, str] | None:
+    """The status and reason for refusing a request before Datasette parses it, or None to serve it."""
+    if scope["method"] not in ("GET", "HEAD"):
+        return 405, "only GET and HEAD: the database is read-only"
+    headers = scope.get("headers", [])
+    size = sum(len(name) + len(value) for name, value in headers)
+    if len(headers) > MAX_HEADERS or size > MAX_HEADER_BYTES:
+        return 431, f"request headers over {MAX_HEADERS} or {MAX_HEADER_BYTES:,} bytes"
+    raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
+    raw_path = raw_path.partition(b"?")[0]
+    query = scope.get("query_string", b"")
+    if len(raw_path) > MAX_PATH:
+        return 414, f"path of {len(raw_path):,} bytes; at most {MAX_PATH:,}"
+    if len(query) > MAX_QUERY_STRING:
+        return 414, f"query string of {len(query):,} bytes; at most {MAX_QUERY_STRING:,}"
+    segments = unquote_to_bytes(raw_path).split(b"/")[1:]
+    if any(segment in (b".", b"..") for segment in segments) or b"" in segments[:-1]:
+        return 404, "not found"
+    path = scope["path"]
+    if any(path == page or path.startswith((page + ".", page + "/")) for page in DEBUG_PAGES):
+        return 403, "debugging pages are turned off"
+    parameters = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+    if len(parameters) > MAX_PARAMETERS:
+        return 400, f"{len(parameters):,} query parameters; at most {MAX_PARAMETERS}"
+    facets = sum(name in ("_facet", "_facet_array", "_facet_date") for name, _ in parameters)
+    if facets > MAX_FACETS:
+        return 400, f"{facets:,} facets; at most {MAX_FACETS}"
+    return None
+
+
+def runs_arbitrary_sql(scope) -> bool:
+    """Whether the request carries SQL of its own (a query, or a table page's ``_where``)."""
+    names = {name for name, _ in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)}
+    return bool(names & {"sql", "_where"})
+
+
+def with_security_headers(send):
+    async def sending(message):
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", []))
+            present = {name.lower() for name, _ in headers}
+            headers += [(name.encode(), value.encode()) for name, value in SECURITY_HEADERS.items()
+                        if name.encode() not in present]
+            message = dict(message, headers=headers)
+        await send(message)
+
+    return sending
+
+
+async def answer(send, status: int, reason: str) -> None:
+    body = f"{status} {reason}\n".encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+# Errors
+
+
+@hookimpl(wrapper=True)
+def handle_exception(datasette, request, exception):
+    """Render every error page as Datasette does, but print only a server error's traceback, plainly.
+
+    Datasette's handler prints every error's traceback with rich, each frame's variables included:
+    about a second of the event loop per error, during which no other request is answered, so a
+    stream of bad requests stalled every page. And outside an ``except`` block that printing fails:
+    a path no route matches (``/a/b/c/d/e``) was a 500 instead of a 404."""
+    yield
+    return [error_page(datasette, request, exception)]
+
+
+def error_page(datasette, request, exception):
+    """The error page (JSON for a ``.json`` path), with the status, message and title Datasette gives."""
+
+    async def inner():
+        title, info = None, {}
+        if isinstance(exception, Base400):
+            status, message = exception.status, exception.args[0] if exception.args else ""
+        elif isinstance(exception, DatasetteError):
+            status, info, title = exception.status, dict(exception.error_dict), exception.title
+            message = Markup(exception.message) if exception.message_is_html else exception.message
+        else:
+            status, message = 500, str(exception)
+        if status >= 500:
+            traceback.print_exception(exception)
+        info.update({"ok": False, "error": message, "status": status, "title": title})
+        headers: dict = {}
+        if datasette.cors:
+            add_cors_headers(headers)
+        if request.path.endswith(".json"):
+            return Response.json(info, status=status, headers=headers)
+        template = datasette.jinja_env.select_template([f"{status}.html", "error.html"])
+        context = dict(info, urls=datasette.urls, app_css_hash=datasette.app_css_hash(), menu_links=list)
+        return Response.html(await template.render_async(context), status=status, headers=headers)
+
+    return inner
