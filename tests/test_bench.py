@@ -38,3 +38,10 @@ def test_synthetic_records_are_reproducible_and_valid(tmp_path: Path) -> None:
     check = subprocess.run([str(Path(sys.executable).parent / "armistice"), "validate", str(tmp_path / "a" / "records")],
                            cwd=REPO, capture_output=True, text=True)
     assert check.returncode == 0 and check.stdout == "", check.stdout
+
+
+def test_synth_refuses_to_write_inside_records(tmp_path: Path) -> None:
+    run = subprocess.run([sys.executable, "scripts/synth.py", "--count", "3", "--out", "records/synthetic"],
+                         cwd=REPO, capture_output=True, text=True)
+    assert run.returncode == 2 and "must not be inside" in run.stderr
+    assert not (REPO / "records/synthetic").exists()
