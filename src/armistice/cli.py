@@ -15,6 +15,14 @@ from armistice import __version__
 DEFAULT_RECORDS = Path("records")
 
 
+def _require_records_root(records: Path) -> None:
+    """A ``--records`` folder that holds no kind folder is a usage error (exit 2), not a traceback."""
+    from armistice.records.skeleton import is_records_root
+
+    if not is_records_root(records):
+        raise click.UsageError(f"{records}: not a records folder (no documents/, people/ ... inside it)")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="armistice")
 def main() -> None:
@@ -116,6 +124,7 @@ def build(records: Path, out: Path) -> None:
 
     if not records.is_dir():
         raise click.UsageError(f"{records}: no such records folder")
+    _require_records_root(records)
     try:
         result = run(records, out)
     except BuildError as error:
@@ -150,6 +159,7 @@ def serve(host: str, port: int, records: Path) -> None:
     from armistice.publish.package import BuildError
     from armistice.explore.serve import run
 
+    _require_records_root(records)
     try:
         run(Path("."), records, host, port)
     except BuildError as error:
@@ -176,6 +186,8 @@ def cite(record_id: str | None, fmt: str, records: Path) -> None:
     from armistice.release.citation import dataset_item, document_item, render
     from armistice.publish.package import BuildError, find_dataset, load_dataset
 
+    if record_id is not None:  # a document is looked up in the records
+        _require_records_root(records)
     try:
         dataset = load_dataset(find_dataset(records))
     except BuildError as error:

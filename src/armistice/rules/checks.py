@@ -554,7 +554,7 @@ def check_transcription(entry: Entry, context: Context) -> Iterator[Finding]:
         if hashlib.sha256(raw).hexdigest() != kept.sha256:
             yield _at(entry, ("source", "transcription", "sha256"), f"{kept.file} has changed since it was "
                       "recorded: its SHA-256 differs")
-        body = source_body(raw.decode("utf-8"), kept.text_starts_after)
+        body = source_body(raw.decode("utf-8", errors="replace"), kept.text_starts_after)  # a bad byte shows as a difference
         if body is None:
             yield _at(entry, ("source", "transcription", "text_starts_after"),
                       f"no line {kept.text_starts_after!r} in {kept.file}")
