@@ -6,6 +6,8 @@
    findings, never a crash, and validation changes no file.
 3. The fast paths taken for speed give exactly what the plain ones give: the CSV formatter and
    csv.writer, the name index and a search of every name.
+4. Whatever characters a one-line field, a free-text field or an id holds, the models and the JSON
+   Schema agree on it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
+import unicodedata
 import shutil
 import tempfile
 from datetime import date, timedelta
@@ -214,6 +217,37 @@ def test_mutated_records_are_valid_or_rejected_with_located_findings(relative: s
 
 
 CELL = st.one_of(st.none(), st.integers(-10**6, 10**6), st.text(alphabet=st.sampled_from(list('ab ,"\n\t\'\\;°№éß\x00')), max_size=8))
+
+
+TRICKY = st.sampled_from(list("a Z-\n\t\r\v\f\x00\x1b\x1c\x7f\x85\xa0\xad\u2028\u2029\u200b\u200d\u202e"
+                              "\u2066\ufeff\u3000\u3164\U0001d173"))
+VALUES = st.text(alphabet=st.one_of(TRICKY, st.characters(codec="utf-8")), max_size=8)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(["id", "name", "description"]), VALUES)
+def test_the_json_schema_and_the_models_agree_on_every_character(field: str, value: str) -> None:
+    """A one-line field, a free-text field and an id: whatever characters a value holds, the
+    models accept it exactly when the published JSON Schema does."""
+    from jsonschema import Draft202012Validator
+    from pydantic import ValidationError
+
+    import json
+
+    topic = {"id": "travel", "name": "Travel", "description": "Journeys.", field: value}
+    schema = json.loads((REPO / "schema" / "topic.schema.json").read_text())
+    schema_accepts = not list(Draft202012Validator(schema).iter_errors(topic))
+    try:
+        KIND_BY_NAME["topic"].model_validate(topic)
+        models_accept = True
+    except ValidationError:
+        models_accept = False
+    assert models_accept == schema_accepts
+    allowed = "\t\n" if field == "description" else ""
+    if any(unicodedata.category(char) in ("Cc", "Zl", "Zp") and char not in allowed for char in value):
+        assert not models_accept, "a control character or a line separator never passes"
+    if any(char in "\u200b\u200d\u202e\u2066\ufeff\xad" for char in value):
+        assert not models_accept, "an invisible or direction-changing character never passes"
 
 
 @settings(max_examples=400, deadline=None)

@@ -18,6 +18,14 @@ from armistice.models import KIND_BY_NAME
 DEFAULT_RECORDS = Path("records")
 
 
+def _require_records_root(records: Path) -> None:
+    """A ``--records`` folder that holds no kind folder is a usage error (exit 2), not a traceback."""
+    from armistice.records.skeleton import is_records_root
+
+    if not is_records_root(records):
+        raise click.UsageError(f"{records}: not a records folder (no documents/, people/ ... inside it)")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="armistice")
 def main() -> None:
@@ -196,6 +204,8 @@ def cite(record_id: str | None, fmt: str, records: Path) -> None:
     from armistice.release.citation import dataset_item, document_item, render
     from armistice.dataset import DatasetError, find_dataset, load_dataset
 
+    if record_id is not None:  # a document is looked up in the records
+        _require_records_root(records)
     try:
         dataset = load_dataset(find_dataset(records))
     except DatasetError as error:

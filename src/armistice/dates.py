@@ -49,7 +49,7 @@ PRECISIONS = ("year", "month", "day", "minute")
 
 def date_problem(value: str) -> str | None:
     """Explain why ``value`` is not a partial date, or return None when it is one."""
-    match = _SHAPE.match(value)
+    match = _SHAPE.fullmatch(value)  # fullmatch: ``$`` alone would let a trailing newline through
     if not match:
         return (
             f"invalid date {value!r}: write YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDTHH:MM "
@@ -66,7 +66,7 @@ def date_problem(value: str) -> str | None:
     if match["hour"] is not None:
         if int(match["hour"]) > 23 or int(match["minute"]) > 59:
             return f"invalid date {value!r}: the time must be between 00:00 and 23:59"
-    if not _VALID.match(value):  # pragma: no cover - the two checks above must agree
+    if not _VALID.fullmatch(value):  # pragma: no cover - the two checks above must agree
         return f"invalid date {value!r}"
     return None
 
@@ -83,7 +83,7 @@ def bounds(value: str) -> tuple[datetime, datetime]:
     Cached: an archive repeats the same dates many times, and the chronology rules and every
     date column ask for them again and again.
     """
-    match = _SHAPE.match(value)
+    match = _SHAPE.fullmatch(value)
     if match is None or date_problem(value):
         raise ValueError(f"not a partial date: {value!r}")
     year = int(match["year"])

@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import re
 import types
+import unicodedata
 import typing
 from dataclasses import dataclass
 from enum import StrEnum
@@ -96,10 +97,50 @@ class TypeName:
 SLUG_PATTERN = "^[a-z0-9]+(?:-[a-z0-9]+)*$"
 """Identifiers: lowercase ASCII words joined by single hyphens. Stable forever once published."""
 
+MAX_ID_LENGTH = 100
+"""Longest id: an id names a file, and a path must stay short enough for every file system."""
+
+RESERVED_IDS = frozenset({"con", "prn", "aux", "nul", *(f"com{n}" for n in range(1, 10)),
+                          *(f"lpt{n}" for n in range(1, 10))})
+"""Names Windows reserves for devices, whatever the extension: ``con.yaml`` cannot be checked out there."""
+
+_INVISIBLE = ("\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u206f"
+              "\\ufeff\\ufff9-\\ufffb")
+"""Characters that show as nothing, or reorder what follows (soft hyphen, zero-width spaces and
+joiners, directional marks, embeddings, overrides and isolates, word joiner, BOM): in a record they
+only hide a difference between two spellings, or disguise text."""
+
+LINE_FORBIDDEN = f"[\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029{_INVISIBLE}]"
+"""Characters a one-line field may not hold: control characters (tab and line breaks included),
+the Unicode line and paragraph separators, and the invisible ones. A regular expression valid in
+Python and in JSON Schema alike (one class of ``\\uXXXX`` ranges)."""
+
+TEXT_FORBIDDEN = f"[\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f\\u2028\\u2029{_INVISIBLE}]"
+"""Characters free text may not hold: the same, except tab and newline."""
+
+NO_NEWLINE = {"pattern": "\n"}
+"""Under ``not``, beside an anchored pattern: JSON Schema's ``$`` is the end of the text, but a
+validator that uses Python's ``re`` lets one trailing newline through it."""
+
+_SLUG = re.compile(SLUG_PATTERN)
+_LINE_BREAK = re.compile("[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")  # what str.splitlines splits at
+_LINE_FORBIDDEN = re.compile(LINE_FORBIDDEN)
+_TEXT_FORBIDDEN = re.compile(TEXT_FORBIDDEN)
+
+
+def _refuse_character(found: re.Match[str] | None) -> None:
+    if found:
+        char = found.group()
+        name = unicodedata.name(char, "")
+        what = f"the invisible character U+{ord(char):04X} {name}" if name else f"the control character U+{ord(char):04X}"
+        raise PydanticCustomError("invisible_character", f"holds {what}: remove it")
+
 
 def _one_line(value: str) -> str:
-    if "\n" in value or "\r" in value:
-        raise PydanticCustomError("one_line", "must be a single line (no line breaks)")
+    if not value.isprintable():  # the usual line has nothing unprintable: one pass, no search
+        if _LINE_BREAK.search(value):
+            raise PydanticCustomError("one_line", "must be a single line (no line breaks)")
+        _refuse_character(_LINE_FORBIDDEN.search(value))
     if not value.strip():
         raise PydanticCustomError("blank", "must not be empty or blank")
     if value != value.strip():
@@ -108,6 +149,8 @@ def _one_line(value: str) -> str:
 
 
 def _not_blank(value: str) -> str:
+    if not value.isprintable() and not value.replace("\n", "").replace("\t", "").isprintable():
+        _refuse_character(_TEXT_FORBIDDEN.search(value))
     if not value.strip():
         raise PydanticCustomError("blank", "must not be empty or blank")
     return value
@@ -121,9 +164,19 @@ def _partial_date(value: str) -> str:
 
 
 def _slug(value: str) -> str:
-    if not re.match(SLUG_PATTERN, value):
+    shown = value if len(value) <= 40 else value[:37] + "..."
+    if not _SLUG.fullmatch(value):  # fullmatch: ``$`` alone would let a trailing newline through
         raise PydanticCustomError(
-            "slug", f"invalid id {value!r}: use lowercase letters, digits and single hyphens, e.g. 'li-kenong'"
+            "slug", f"invalid id {shown!r}: use lowercase letters, digits and single hyphens, e.g. 'li-kenong'"
+        )
+    if len(value) > MAX_ID_LENGTH:
+        raise PydanticCustomError(
+            "slug", f"invalid id {shown!r}: {len(value)} characters, at most {MAX_ID_LENGTH} (an id names a file)"
+        )
+    if value in RESERVED_IDS:
+        raise PydanticCustomError(
+            "slug", f"invalid id {value!r}: Windows reserves this name for a device, so {value}.yaml could "
+            "not be checked out there; choose another"
         )
     return value
 
@@ -132,19 +185,20 @@ Line = Annotated[
     str,
     AfterValidator(_one_line),
     WithJsonSchema(
-        {"type": "string", "pattern": "^\\S(.*\\S)?$", "not": {"pattern": "[\\n\\r]"}}
+        {"type": "string", "pattern": "^\\S(.*\\S)?$", "not": {"pattern": LINE_FORBIDDEN}}
     ),
     TypeName("text (one line)"),
 ]
-"""One line of text, as written, without surrounding spaces."""
+"""One line of text, as written, without surrounding spaces or control or invisible characters."""
 
 Text = Annotated[
     str,
     AfterValidator(_not_blank),
-    WithJsonSchema({"type": "string", "pattern": "\\S"}),
+    WithJsonSchema({"type": "string", "pattern": "\\S", "not": {"pattern": TEXT_FORBIDDEN}}),
     TypeName("text"),
 ]
-"""Free text, possibly several paragraphs, not blank."""
+"""Free text, possibly several paragraphs, not blank, without control or invisible characters
+(tab and newline aside)."""
 
 PartialDate = Annotated[
     str,
@@ -153,6 +207,7 @@ PartialDate = Annotated[
         {
             "type": "string",
             "pattern": PARTIAL_DATE_PATTERN,
+            "not": NO_NEWLINE,
             "examples": ["1951", "1951-08", "1951-08-13", "1951-08-13T17:20"],
         }
     ),
@@ -163,7 +218,8 @@ PartialDate = Annotated[
 
 
 CUSTOM_ERRORS = frozenset(
-    {"one_line", "blank", "padded", "partial_date", "slug", "duplicate_item", "guessed_point", "coordinates"}
+    {"one_line", "invisible_character", "blank", "padded", "partial_date", "slug", "duplicate_item",
+     "guessed_point", "coordinates"}
 )
 """Error types raised by this module's validators: their messages are complete as they stand."""
 
@@ -171,7 +227,8 @@ CUSTOM_ERRORS = frozenset(
 def _id(kind: str | None) -> Any:
     metadata: list[Any] = [
         AfterValidator(_slug),
-        WithJsonSchema({"type": "string", "pattern": SLUG_PATTERN}),
+        WithJsonSchema({"type": "string", "pattern": SLUG_PATTERN, "maxLength": MAX_ID_LENGTH,
+                        "not": {"anyOf": [{"enum": sorted(RESERVED_IDS)}, NO_NEWLINE]}}),
         TypeName("id"),
     ]
     if kind:
@@ -354,8 +411,7 @@ class Base(BaseModel):
         strict=True,
         frozen=True,
         use_attribute_docstrings=True,
-        regex_engine="python-re",
-    )
+    )  # pydantic's default regex engine: its ``$`` is the end of the text, as in JSON Schema
 
 
 class Timed(Base):

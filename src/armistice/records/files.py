@@ -107,13 +107,33 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, Path]]
 
 def _root_files(root: Path, findings: list[Finding]) -> Iterator[Path]:
     for folder in sorted(KIND_BY_FOLDER):
-        if (root / folder).is_dir():
-            yield from _folder_files(root, root / folder, findings)
+        path = root / folder
+        if path.is_dir():
+            yield from _folder_files(root, path, findings)
+        elif path.is_symlink() or path.exists():  # a file, a broken or looping link: never silently skipped
+            problem = "a symbolic link that leads nowhere (or back to itself)" if not path.exists() else "not a folder"
+            findings.append(Finding(shown(path), 1, 1, "(folder)", f"{problem}: the {folder} records were not read"))
 
 
 def _folder_files(root: Path, folder: Path, findings: list[Finding]) -> Iterator[Path]:
-    for entry in sorted(folder.iterdir()):
-        if entry.name.startswith(".") or entry.name == "README.md":
+    problem = escapes(folder, root)
+    if problem:
+        findings.append(Finding(shown(folder), 1, 1, "(folder)", f"{problem}; the {folder.name} records were not read"))
+        return
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError as error:
+        findings.append(Finding(shown(folder), 1, 1, "(folder)", f"cannot read the folder: "
+                                f"{error.strerror or error}; the {folder.name} records were not read"))
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            if entry.suffix in (SUFFIX, ".yml"):
+                findings.append(Finding(shown(entry), 1, 1, "(file)", "a hidden file (its name starts with '.') "
+                                        f"is not read: rename it to {entry.name.lstrip('.')} if it is a record",
+                                        "warning"))
+            continue
+        if entry.name == "README.md":
             continue
         if entry.suffix == ".yml":
             findings.append(Finding(shown(entry), 1, 1, "(file)", "use the .yaml extension (rename to "
@@ -273,7 +293,7 @@ def load_entry(file: Path, root: Path) -> Loading:
     if kind is None:
         return Loading(file, None, [Finding(name, 1, 1, "(file)", "a record belongs in a folder named for its kind: "
                                             + ", ".join(f"{folder}/" for folder in KIND_BY_FOLDER))])
-    problem = _escapes(file, root)
+    problem = escapes(file, root)
     if problem:
         return Loading(file, None, [Finding(name, 1, 1, "(file)", problem)])
     stem = file.name.removesuffix(SUFFIX)
@@ -340,11 +360,18 @@ def plan(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path]], list[Finding],
     return files, findings, report, roots[0] if len(roots) == 1 else None
 
 
-def _escapes(file: Path, root: Path) -> str | None:
-    """A symlink that leads outside the records root is refused (it would publish foreign data)."""
-    if not file.is_symlink():
-        return None
-    target = file.resolve()
-    if not target.is_relative_to(root.resolve()):
-        return f"symbolic link to {target}, outside the records folder: records must live inside it"
+def escapes(path: Path, root: Path) -> str | None:
+    """Why ``path`` (a record file or a kind folder) may not be read: it, or the folder holding it,
+    is a symbolic link that leads outside the records root (it would publish foreign data, and
+    ``fmt`` would rewrite it). None when it may; a link that loops is left for reading to report."""
+    for link, what in ((path, "symbolic link"), (path.parent, "in a folder that is a symbolic link")):
+        if not link.is_symlink():
+            continue
+        try:
+            target = link.resolve(strict=True)
+            inside = target.is_relative_to(root.resolve(strict=True))
+        except (OSError, RuntimeError):  # a loop or a dangling link: reading it says so
+            return None
+        if not inside:
+            return f"{what} to {target}, outside the records folder: records must live inside it"
     return None

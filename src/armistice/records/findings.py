@@ -7,6 +7,7 @@ curator sees all of them in one run, each pointing at the offending value in the
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import asdict, dataclass
 from typing import Iterable, Literal
 
@@ -26,6 +27,18 @@ def format_field(path: FieldPath) -> str:
     return out or "(record)"
 
 
+def printable(text: str) -> str:
+    """``text`` with every control, format and line-separator character written as an escape
+    (``\\n``, ``\\x1b``, ``\\u202e``), so that a file name or key cannot forge a line of output or
+    send escape sequences to the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(
+        char if char == " " or unicodedata.category(char) not in ("Cc", "Cf", "Zl", "Zp") else repr(char)[1:-1]
+        for char in text
+    )
+
+
 @dataclass(frozen=True, order=True)
 class Finding:
     """One problem in one file, with 1-based line and column of the value it concerns."""
@@ -38,10 +51,10 @@ class Finding:
     severity: Severity = "error"
 
     def __str__(self) -> str:
-        prefix = f"{self.path}:{self.line}:{self.column}: "
+        prefix = f"{printable(self.path)}:{self.line}:{self.column}: "
         if self.severity == "warning":
             prefix += "warning: "
-        return f"{prefix}{self.field}: {self.message}"
+        return f"{prefix}{printable(self.field)}: {printable(self.message)}"
 
 
 def summary(findings: Iterable[Finding], files: int) -> str:

@@ -12,14 +12,18 @@ The canonical form:
 
 ruamel.yaml (round-trip) provides the comment-preserving layout. The values themselves always come
 from :mod:`armistice.records.loading`, the strict loader validation uses, and the result is parsed again
-and compared, so formatting can never change what a record says.
+and compared, so formatting can never change what a record says. A file is read the way validation
+reads it (a regular file, at most ``MAX_BYTES``, strict UTF-8 and YAML) before ruamel.yaml sees it,
+so whatever validation refuses, formatting refuses with the same located message, and a file is
+rewritten only inside its records folder, atomically, keeping its permissions.
 """
 
 from __future__ import annotations
 
 import io
-import re
 import os
+import re
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -27,12 +31,14 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
-from armistice.records.loading import resolve_plain, parse_text
+from armistice.records.loading import LoadError, decode, parse_text, read_bytes, reads_as_text
 from armistice.models import KIND_BY_FOLDER, Record
-from armistice.records.files import model_at
+from armistice.records.files import escapes, model_at
+from armistice.records.findings import Finding
 from armistice.records.schemas import schema_comment
 
 WIDTH = 4096
@@ -46,13 +52,20 @@ class FormatError(Exception):
 
 def _needs_quotes(value: str) -> bool:
     """True when a plain scalar would not read back as this string under YAML 1.1 or our loader."""
-    if resolve_plain(value) != value or _DATE_SHAPE.match(value):
+    if not reads_as_text(value) or _DATE_SHAPE.match(value):
         return True
     return _YAML11.resolve(yaml.ScalarNode, value, (True, False)) != "tag:yaml.org,2002:str"
 
 
+_ESCAPED_ONLY = re.compile("[^\n\t\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\x85\u2028\u2029\ufeff]")
+"""Characters YAML can carry only as escapes in a double-quoted string: controls, and the ones a
+reader would take for a line break or a byte order mark."""
+
+
 def _style(value: Any) -> Any:
     if isinstance(value, str):
+        if _ESCAPED_ONLY.search(value):
+            return DoubleQuotedScalarString(value)
         if "\n" in value:
             return LiteralScalarString(value)
         if _needs_quotes(value):
@@ -98,14 +111,20 @@ def format_text(text: str, model: type[Record] | None, path: str = "<text>") -> 
     if lines and lines[0].startswith("# yaml-language-server:"):
         body = "\n".join(lines[1:])
     handler = _yaml()
-    tree = handler.load(body)
+    try:
+        tree = handler.load(body)
+    except YAMLError as error:  # a reading ruamel.yaml does not share with the strict loader
+        raise FormatError(f"ruamel.yaml cannot lay this record out ({type(error).__name__}); left as it is") from None
     _canon(tree, ours.data, model, ())
     stream = io.StringIO()
     handler.dump(tree, stream)
     result = stream.getvalue().lstrip("\n")
     if model is not None:
         result = schema_comment(model) + "\n" + result
-    again = parse_text(result, path)
+    try:
+        again = parse_text(result, path)
+    except LoadError:  # the error would point into the new text, not the file: say what happened
+        raise FormatError(f"{path}: formatting would change the record; left as it is") from None
     if again.data != ours.data:
         raise FormatError(f"{path}: formatting would change the record; left as it is")
     return result
@@ -115,18 +134,29 @@ def model_for(path: Path) -> type[Record] | None:
     return KIND_BY_FOLDER.get(path.parent.name)
 
 
-def format_file(path: Path, shown: str, *, write: bool) -> bool:
-    """Format one file; returns True when it was (or would be) changed. Writes atomically."""
-    raw = path.read_bytes()
-    text = raw.decode("utf-8-sig") if raw else ""
+def format_file(path: Path, shown: str, *, write: bool, root: Path | None = None) -> bool:
+    """Format one file; returns True when it was (or would be) changed. Raises :class:`LoadError`
+    for what validation refuses too (a symbolic link out of ``root``, by default the folder above
+    the kind folder; a file that is not a regular one, too large, or not strict UTF-8 YAML).
+
+    The new text is written to a temporary file beside the record, with the record's permissions,
+    and moved over it: a reader sees the old file or the new one, never half of one.
+    """
+    problem = escapes(path, root if root is not None else path.parent.parent)
+    if problem:
+        raise LoadError(Finding(shown, 1, 1, "(file)", problem))
+    raw = read_bytes(path, shown)
+    text = decode(raw, shown)
     result = format_text(text, model_for(path), shown)
     if result.encode("utf-8") == raw:
         return False
     if write:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
             with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
                 stream.write(result)
+            os.chmod(temporary, mode)
             os.replace(temporary, path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)

@@ -9,18 +9,31 @@ every implicit resolver removed, and build values ourselves:
   ``false``, decimal integers without leading zeros, decimal floats; everything else (``NO``,
   ``0123``, ``1951-08-13``, ``.inf``) stays the string that was typed, and the strict models
   decide whether a string is acceptable;
-- explicit tags (``!!python/object``, ``!!binary`` ...) are errors and are never constructed;
-- aliases are errors, which also makes an alias bomb fail at its first repetition;
+- whole numbers must fit SQLite's signed 64-bit integers, and a number too large for a float is
+  refused, so whatever validates can be published;
+- every explicit tag is an error and is never constructed: ``!!python/object``, ``!!binary``, and
+  the standard ones too (``!!str``, ``!!seq``, the non-specific ``!``), since a record that needs a
+  tag to mean what it says would read differently in another YAML reader: quote the value instead;
+- aliases are errors, which also makes an alias bomb fail at its first repetition; merge keys
+  (``<<``) are errors too;
 - duplicate keys and non-string keys are errors;
+- nesting deeper than :data:`MAX_DEPTH` is an error, stopped before libyaml's recursive composer
+  could overflow the C stack on a file of brackets;
 - every value and key keeps its line and column, so a model error can point at it.
 
-Files are read as bytes and decoded as UTF-8 (a BOM is accepted, CRLF line ends are accepted);
-anything else gives a located message instead of a traceback.
+Only regular files are read (a FIFO, a device or a directory is a located error, never a hang),
+and at most :data:`MAX_BYTES` of them. Files are read as bytes and decoded as UTF-8 (a BOM is
+accepted, CRLF line ends are accepted); anything else gives a located message instead of a
+traceback.
 """
 
 from __future__ import annotations
 
+import errno
+import math
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,37 +45,68 @@ from armistice.records.findings import Finding, FieldPath, format_field
 MAX_BYTES = 1024 * 1024
 """A record larger than this is refused: the longest telegram is under 10 KB."""
 
+MAX_DEPTH = 32
+"""Deepest nesting of mappings and lists allowed in a record; the curated ones nest fewer than 10."""
+
+INT_RANGE = (-(2**63), 2**63 - 1)
+"""Whole numbers a record may hold: SQLite's signed 64-bit integers."""
+
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+# The tags our resolver gives untagged nodes. They are fresh objects compared by identity, so no
+# tag written in a file (which libyaml hands over as a new string) can pass for them.
+_PLAIN_SCALAR = "untagged scalar"
+_PLAIN_SEQ = "untagged sequence"
+_PLAIN_MAP = "untagged mapping"
+_NON_SPECIFIC = "!"
+
+
+class _TooDeep(Exception):
+    """Raised by the composer past :data:`MAX_DEPTH`; :func:`_check_events` then says where."""
 
 
 class _ComposeOnly(_BaseLoader):  # type: ignore[misc, valid-type]
-    """libyaml's composer with no implicit resolvers: every untagged node gets its kind's plain tag.
+    """libyaml's composer with no implicit resolvers: every untagged node gets its kind's own mark.
 
     The resolver methods are replaced outright (not just emptied): libyaml calls them for every
-    node, and the generic versions walk path-resolver bookkeeping that records never use.
+    node, and the generic versions walk path-resolver bookkeeping that records never use. libyaml
+    also calls :meth:`resolve` for a collection tagged ``!``, with ``implicit`` false: that one is
+    marked as tagged.
+
+    libyaml's composer recurses in C, one level per level of nesting (about 330 bytes of stack
+    each: a file of 25,000 brackets overflows an 8 MB stack and kills the process). Before each
+    node it calls ``descend_resolver(parent, index)`` and after it ``ascend_resolver()``: bound to a
+    dictionary's ``__setitem__`` and ``popitem``, they keep the open ancestors of the node being
+    composed (each a distinct node, so one key each) at C speed, and :meth:`resolve`, called for
+    every collection before its contents, stops the composer a level past :data:`MAX_DEPTH` (the
+    builder refuses the deepest collection itself, with the same message), long before the stack
+    is at risk.
     """
 
     yaml_implicit_resolvers: dict = {}
 
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self.ancestors: dict[Any, Any] = {}
+        self.descend_resolver = self.ancestors.__setitem__  # type: ignore[method-assign]
+        self.ascend_resolver = self.ancestors.popitem  # type: ignore[method-assign, assignment]
+
     def resolve(self, kind: type, value: Any, implicit: Any) -> str:
-        return _TAG_OF[kind]
+        if kind is yaml.ScalarNode:
+            return _PLAIN_SCALAR
+        if len(self.ancestors) > MAX_DEPTH + 1:  # a collection a level past the limit
+            raise _TooDeep
+        if implicit is False:
+            return _NON_SPECIFIC
+        return _PLAIN_SEQ if kind is yaml.SequenceNode else _PLAIN_MAP
 
-    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
-        pass
-
-    def ascend_resolver(self) -> None:
-        pass
-
-
-_STR = "tag:yaml.org,2002:str"
-_SEQ = "tag:yaml.org,2002:seq"
-_MAP = "tag:yaml.org,2002:map"
-_TAG_OF = {yaml.ScalarNode: _STR, yaml.SequenceNode: _SEQ, yaml.MappingNode: _MAP}
 
 _NULL = {"", "~", "null", "Null", "NULL"}
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
-_INT = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$")
-_FLOAT = re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$")
+_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+_FLOAT = re.compile(r"[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+_INT_DIGITS = len(str(2**63))
+"""More digits than this is out of range whatever they are (and ``int()`` refuses past 4,300)."""
 
 
 @dataclass
@@ -87,11 +131,16 @@ class Loaded:
         if self._positions is None:
             self._positions = ({}, {})
             try:
-                text = self.text if self.text is not None else _decode(self.file.read_bytes(), self.path)  # type: ignore[union-attr]
+                if self.text is not None:
+                    text = self.text
+                elif self.file is not None:
+                    text = read_text(self.file, self.path)
+                else:
+                    return self._positions
                 node = _compose(text, self.path)
                 if node is not None:
-                    _Builder(self.path, self._positions).build(node, ())
-            except (LoadError, OSError, AttributeError):
+                    _build(node, self.path, self._positions)
+            except LoadError:
                 pass  # the file changed or vanished since it was loaded: positions fall back to 1:1
         return self._positions
 
@@ -128,123 +177,196 @@ def _fail(path: str, line: int, column: int, field: str, message: str) -> LoadEr
     return LoadError(Finding(path, line, column, field, message))
 
 
+class _Unrepresentable(ValueError):
+    """A plain number no record may hold; the message says why."""
+
+
 _NUMERIC_START = frozenset("+-.0123456789")
 
 
-def resolve_plain(value: str) -> Any:
-    """What an unquoted scalar means to this loader: None, a bool, an int, a float, or the string itself.
-
-    Public because the formatter must know when a string has to be quoted to stay a string.
-    """
+def _resolve_plain(value: str) -> Any:
     if value in _NULL:
         return None
     if value in _BOOL:
         return _BOOL[value]
     if value[0] not in _NUMERIC_START:  # most values are words: skip the number patterns
         return value
-    if _INT.match(value):
-        return int(value)
-    if _FLOAT.match(value):
-        return float(value)
+    if _INT.fullmatch(value):
+        digits = len(value.lstrip("+-"))
+        number = int(value) if digits <= _INT_DIGITS else None
+        if number is None or not INT_RANGE[0] <= number <= INT_RANGE[1]:
+            raise _Unrepresentable(
+                f"whole number of {digits:,} digits is out of range: records hold whole numbers from "
+                f"{INT_RANGE[0]} to {INT_RANGE[1]} (quote it if it is text)")
+        return number
+    if _FLOAT.fullmatch(value):
+        number = float(value)
+        if not math.isfinite(number):
+            shown = value if len(value) <= 30 else value[:27] + "..."
+            raise _Unrepresentable(f"number {shown} is too large to hold (quote it if it is text)")
+        return number
     return value
 
 
-def _mark(node: yaml.Node) -> tuple[int, int]:
+def reads_as_text(value: str) -> bool:
+    """True when ``value``, written as a plain (unquoted) YAML scalar, loads back as this string."""
+    try:
+        return _resolve_plain(value) == value
+    except _Unrepresentable:
+        return False
+
+
+def _mark(node: yaml.Node | yaml.Event) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
-class _Builder:
-    """Turns a composed node tree into plain values, refusing what is unsafe.
+def _tag_problem(path: str, at: yaml.Node | yaml.Event, where: FieldPath, tag: str) -> LoadError:
+    return _fail(
+        path, *_mark(at), format_field(where),
+        f"YAML tag {tag.replace('tag:yaml.org,2002:', '!!')!r} is not allowed in records; "
+        "write a plain value (quote it if it must stay text)",
+    )
 
-    With ``positions`` (a pair of dictionaries) it also records where every value and key stands.
+
+def _depth_problem(path: str, at: yaml.Node | yaml.Event, where: FieldPath) -> LoadError:
+    return _fail(path, *_mark(at), format_field(where),
+                 f"nested more than {MAX_DEPTH} levels deep; a record needs only a few levels")
+
+
+def _build(root: yaml.Node, file: str, positions: tuple[dict, dict] | None = None) -> Any:
+    """The plain value of a composed node tree, refusing what is unsafe (aliases, tags, odd or
+    duplicate keys, merge keys, numbers out of range, nesting past :data:`MAX_DEPTH`).
+
+    With ``positions`` (a pair of dictionaries) it also records where every value and key stands:
+    the same walk serves loading, where positions are not kept, and :meth:`Loaded.position`.
     """
+    seen: set[int] = set()
+    values, keys = positions if positions is not None else (None, None)
 
-    def __init__(self, path: str, positions: tuple[dict, dict] | None = None):
-        self.path = path
-        self.values, self.keys = positions if positions is not None else (None, None)
-        self.seen: set[int] = set()
-
-    def build(self, node: yaml.Node, path: FieldPath, parent: yaml.Node | None = None) -> Any:
-        """The value of ``node``; ``parent`` is the key (or sequence) it stands under, for messages."""
-        if id(node) in self.seen:  # an alias: point at where it is used, not at its anchor
+    def build(node: yaml.Node, path: FieldPath, parent: yaml.Node | None, depth: int) -> Any:
+        # ``parent`` is the key (or sequence) the node stands under, for messages; ``depth`` counts
+        # the collections around it.
+        if id(node) in seen:  # an alias: point at where it is used, not at its anchor
             line, column = _mark(parent if parent is not None else node)
-            raise _fail(
-                self.path, line, column, format_field(path),
-                "YAML aliases (*name) are not allowed in records: write the value out",
-            )
-        self.seen.add(id(node))
-        if self.values is not None:
-            self.values[path] = _mark(node)
+            raise _fail(file, line, column, format_field(path),
+                        "YAML aliases (*name) are not allowed in records: write the value out")
+        seen.add(id(node))
+        if values is not None:
+            values[path] = _mark(node)
         tag = node.tag
-        if tag is _STR or tag == _STR:
-            if isinstance(node, yaml.ScalarNode):
-                return node.value if node.style else resolve_plain(node.value)  # plain style is '' or None
-        elif tag != _SEQ and tag != _MAP:
-            line, column = _mark(node)
-            raise _fail(
-                self.path, line, column, format_field(path),
-                f"YAML tag {tag.replace('tag:yaml.org,2002:', '!!')!r} is not allowed in records; "
-                "write a plain value (quote it if it must stay text)",
-            )
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, path + (index,), node) for index, item in enumerate(node.value)]
-        if isinstance(node, yaml.ScalarNode):  # an explicit !!seq or !!map on a scalar
-            return node.value if node.style else resolve_plain(node.value)
+        if tag is _PLAIN_SCALAR:
+            if node.style:  # quoted or block: text as written
+                return node.value
+            try:
+                return _resolve_plain(node.value)
+            except _Unrepresentable as error:
+                raise _fail(file, *_mark(node), format_field(path), str(error)) from None
+        if tag is _PLAIN_SEQ:
+            if depth >= MAX_DEPTH:
+                raise _depth_problem(file, node, path)
+            return [build(item, path + (index,), node, depth + 1) for index, item in enumerate(node.value)]
+        if tag is not _PLAIN_MAP:
+            raise _tag_problem(file, node, path, tag)
+        if depth >= MAX_DEPTH:
+            raise _depth_problem(file, node, path)
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR:
-                raise _fail(self.path, *_mark(key_node), format_field(path), "keys must be plain words")
-            key = key_node.value if key_node.style else resolve_plain(key_node.value)
-            if not isinstance(key, str):
-                raise _fail(
-                    self.path, *_mark(key_node), format_field(path),
-                    f"key {key_node.value!r} is not a word (YAML reads it as {type(key).__name__})",
-                )
+            if key_node.tag is not _PLAIN_SCALAR:
+                raise _fail(file, *_mark(key_node), format_field(path), "keys must be plain words")
+            key = key_node.value
+            if not key_node.style:
+                if key == "<<":
+                    raise _fail(file, *_mark(key_node), format_field(path),
+                                "YAML merge keys (<<) are not allowed in records: write the fields out")
+                try:
+                    word = _resolve_plain(key) is key  # a word resolves to itself
+                except _Unrepresentable:
+                    word = False
+                if not word:
+                    raise _fail(file, *_mark(key_node), format_field(path), f"key {key!r} is not a word "
+                                f"(YAML reads it as {_kind_of_plain(key)})")
             if key in result:
-                first = next(_mark(k) for k, _ in node.value if k.value == key_node.value)
-                raise _fail(
-                    self.path, *_mark(key_node), format_field(path + (key,)),
-                    f"duplicate key {key!r} (first at line {first[0]}); YAML would silently keep only the last",
-                )
-            if self.keys is not None:
-                self.keys[path + (key,)] = _mark(key_node)
-            result[key] = self.build(value_node, path + (key,), key_node)
+                first = next(_mark(k) for k, _ in node.value if k.value == key)
+                raise _fail(file, *_mark(key_node), format_field(path + (key,)),
+                            f"duplicate key {key!r} (first at line {first[0]}); YAML would silently keep only the last")
+            here = path + (key,)
+            if keys is not None:
+                keys[here] = _mark(key_node)
+            result[key] = build(value_node, here, key_node, depth + 1)
         return result
 
-
-class _Retry(Exception):
-    """Raised by :func:`_fast` at anything unusual; :class:`_Builder` then finds and reports it."""
+    return build(root, (), None, 0)
 
 
-def _fast(node: yaml.Node, seen: set[int]) -> Any:
-    """:class:`_Builder`'s values for the usual record (no alias, tag, odd or duplicate key), without
-    keeping field paths: most files are fine, and the paths matter only for a message."""
-    if id(node) in seen:
-        raise _Retry
-    seen.add(id(node))
-    kind, tag = type(node), node.tag
-    if kind is yaml.ScalarNode:
-        if tag != _STR:
-            raise _Retry
-        return node.value if node.style else resolve_plain(node.value)
-    if kind is yaml.SequenceNode:
-        if tag != _SEQ:
-            raise _Retry
-        return [_fast(item, seen) for item in node.value]
-    if tag != _MAP or kind is not yaml.MappingNode:
-        raise _Retry
-    result: dict[str, Any] = {}
-    for key_node, value_node in node.value:
-        if type(key_node) is not yaml.ScalarNode or key_node.tag != _STR:
-            raise _Retry
-        key = key_node.value if key_node.style else resolve_plain(key_node.value)
-        if type(key) is not str or key in result:
-            raise _Retry
-        result[key] = _fast(value_node, seen)
-    return result
+def _kind_of_plain(value: str) -> str:
+    try:
+        return type(_resolve_plain(value)).__name__
+    except _Unrepresentable:
+        return "a number out of range"
 
 
-def _decode(raw: bytes, path: str) -> str:
+_BEFORE_TAG = frozenset(" \t\r\n[{,:\ufeff")
+"""What may stand just before the ``!`` of a tag."""
+
+
+def _may_carry_bare_tag(text: str) -> bool:
+    """True when ``text`` may hold the non-specific tag ``!``, which composing erases from a scalar
+    (``! 5`` composes as ``5``): the rare text that :func:`_check_events` then reads."""
+    at = text.find("!")
+    while at != -1:
+        if at == 0 or text[at - 1] in _BEFORE_TAG:
+            return True
+        at = text.find("!", at + 1)
+    return False
+
+
+def _check_events(text: str, path: str) -> None:
+    """Refuse over-deep nesting and explicit tags from libyaml's event stream, which keeps no stack.
+
+    Reports what :func:`_build` would report for the same node, at the same place: the first tag,
+    non-scalar key or collection deeper than :data:`MAX_DEPTH`, in the order of the text.
+    """
+    open_: list[list[Any]] = []  # per open collection: [field path, is mapping, next index or key, awaiting a key]
+    for event in yaml.parse(text, Loader=_BaseLoader):
+        kind = type(event)
+        if kind is yaml.SequenceEndEvent or kind is yaml.MappingEndEvent:
+            open_.pop()
+            if open_ and open_[-1][1]:
+                open_[-1][3] = True
+            continue
+        if kind is not yaml.ScalarEvent and kind is not yaml.SequenceStartEvent \
+                and kind is not yaml.MappingStartEvent and kind is not yaml.AliasEvent:
+            continue
+        top = open_[-1] if open_ else None
+        is_key = False
+        if top is None:
+            where: FieldPath = ()
+        elif not top[1]:
+            where = top[0] + (top[2],)
+            top[2] += 1
+        elif top[3]:
+            where, is_key = top[0], True
+        else:
+            where = top[0] + (top[2],)
+        tag = getattr(event, "tag", None)
+        if is_key:
+            if tag is not None or kind is not yaml.ScalarEvent:
+                raise _fail(path, *_mark(event), format_field(where), "keys must be plain words")
+            top[2], top[3] = event.value, False  # type: ignore[index]
+            continue
+        if tag is not None:
+            raise _tag_problem(path, event, where, tag)
+        if kind is yaml.ScalarEvent or kind is yaml.AliasEvent:
+            if top is not None and top[1]:
+                top[3] = True
+            continue
+        if len(open_) >= MAX_DEPTH:
+            raise _depth_problem(path, event, where)
+        open_.append([where, kind is yaml.MappingStartEvent, 0, True])
+
+
+def decode(raw: bytes, path: str) -> str:
+    """The text of a record file's bytes: UTF-8, a BOM dropped; else a located :class:`LoadError`."""
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -271,9 +393,14 @@ def _yaml_problem(error: yaml.MarkedYAMLError, text: str, path: str) -> LoadErro
 def _compose(text: str, path: str) -> yaml.Node | None:
     """libyaml's node tree of ``text``, or a located :class:`LoadError`."""
     try:
+        if _may_carry_bare_tag(text):
+            _check_events(text, path)
         loader = _ComposeOnly(text)
         try:
             return loader.get_single_node()
+        except _TooDeep:
+            _check_events(text, path)
+            raise _fail(path, 1, 1, "(yaml)", f"nested more than {MAX_DEPTH} levels deep") from None
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as error:
@@ -300,25 +427,66 @@ def parse_text(text: str, path: str, *, file: Path | None = None) -> Loaded:
     node = _compose(text, path)
     if node is None:
         raise _fail(path, 1, 1, "(record)", "empty file: a record is a YAML mapping of fields")
-    try:
-        loaded.data = _fast(node, set())
-    except _Retry:  # something to refuse: the full builder says what and where
-        loaded.data = _Builder(path).build(node, ())
+    loaded.data = _build(node, path)
     if not isinstance(loaded.data, dict):
         raise _fail(path, *_mark(node), "(record)", "a record must be a mapping of fields (key: value)")
     return loaded
 
 
-def load_file(path: Path, shown_as: str | None = None) -> Loaded:
-    """Read and parse one record file. Raises :class:`LoadError` with a located finding."""
-    shown = shown_as or str(path)
+def _not_regular(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory where a record file is expected"
+    what = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+    return f"{what} where a record file is expected: only regular files are read"
+
+
+def read_bytes(path: Path, shown: str) -> bytes:
+    """The bytes of one record file, or a located :class:`LoadError`: never hangs, never reads more
+    than :data:`MAX_BYTES` (+1, to know it is more).
+
+    The file is opened without blocking, so a FIFO cannot stall the run, then checked to be a
+    regular file before a byte is read (a device such as ``/dev/zero`` would never end).
+    """
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise _fail(shown, 1, 1, "(file)", f"file is {size:,} bytes; a record may be at most {MAX_BYTES:,}")
-        raw = path.read_bytes()
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except IsADirectoryError:
         raise _fail(shown, 1, 1, "(file)", "a directory where a record file is expected") from None
     except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise _fail(shown, 1, 1, "(file)", "a symbolic link that leads back to itself (a loop)") from None
         raise _fail(shown, 1, 1, "(file)", f"cannot read: {error.strerror or error}") from None
-    return parse_text(_decode(raw, shown), shown, file=path)
+    try:
+        info = os.fstat(handle)
+        mode, size = info.st_mode, info.st_size
+        if not stat.S_ISREG(mode):
+            raise _fail(shown, 1, 1, "(file)", _not_regular(mode))
+        if size > MAX_BYTES:
+            raise _fail(shown, 1, 1, "(file)", f"file is {size:,} bytes; a record may be at most {MAX_BYTES:,}")
+        chunks, left = [], MAX_BYTES + 1
+        while left > 0:
+            chunk = os.read(handle, left)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    except OSError as error:
+        raise _fail(shown, 1, 1, "(file)", f"cannot read: {error.strerror or error}") from None
+    finally:
+        os.close(handle)
+    raw = b"".join(chunks)
+    if len(raw) > MAX_BYTES:
+        raise _fail(shown, 1, 1, "(file)", f"file grew past {MAX_BYTES:,} bytes while it was read; a record "
+                    f"may be at most {MAX_BYTES:,}")
+    return raw
+
+
+def read_text(path: Path, shown: str) -> str:
+    """The text of one record file (see :func:`read_bytes`), decoded from UTF-8."""
+    return decode(read_bytes(path, shown), shown)
+
+
+def load_file(path: Path, shown_as: str | None = None) -> Loaded:
+    """Read and parse one record file. Raises :class:`LoadError` with a located finding."""
+    shown = shown_as or str(path)
+    return parse_text(read_text(path, shown), shown, file=path)
