@@ -278,7 +278,7 @@ def test_build_and_serve_read_a_whole_records_root_only(valid_root: Path, monkey
                  ["serve", "--records", "records/people"]):
         run = run_cli(*args)
         assert run.exit_code == 2, args
-        assert "not a records root" in run.output and "(use --records records)" in run.output, args
+        assert "not a records folder" in run.output and "(use --records records)" in run.output, args
     assert _snapshot(valid_root) == before
     run = run_cli("build")
     assert run.exit_code == 1 and any(line.startswith(f"records/documents/{document.name}:") for line in run.lines)

@@ -18,14 +18,6 @@ from armistice.models import KIND_BY_NAME
 DEFAULT_RECORDS = Path("records")
 
 
-def _require_records_root(records: Path) -> None:
-    """A ``--records`` folder that holds no kind folder is a usage error (exit 2), not a traceback."""
-    from armistice.records.skeleton import is_records_root
-
-    if not is_records_root(records):
-        raise click.UsageError(f"{records}: not a records folder (no documents/, people/ ... inside it)")
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="armistice")
 def main() -> None:
@@ -124,7 +116,8 @@ def build(records: Path, out: Path) -> None:
     Example:
       armistice build --out /tmp/package   # datapackage.json, data/, dist/ under /tmp/package
     """
-    from armistice.publish.package import BuildError, build as run, outputs, root_problem
+    from armistice.publish.package import BuildError, build as run, outputs
+    from armistice.records.files import root_problem
 
     problem = root_problem(records)
     if problem is not None:
@@ -162,7 +155,8 @@ def serve(host: str, port: int, records: Path) -> None:
     """
     from armistice.dataset import DatasetError, find_dataset
     from armistice.explore.serve import is_stale, run
-    from armistice.publish.package import BuildError, build, outputs, root_problem
+    from armistice.publish.package import BuildError, build, outputs
+    from armistice.records.files import root_problem
     from armistice.publish.swap import PublishError, settle
 
     problem = root_problem(records)
@@ -205,7 +199,11 @@ def cite(record_id: str | None, fmt: str, records: Path) -> None:
     from armistice.dataset import DatasetError, find_dataset, load_dataset
 
     if record_id is not None:  # a document is looked up in the records
-        _require_records_root(records)
+        from armistice.records.files import root_problem
+
+        problem = root_problem(records)
+        if problem is not None:
+            raise click.UsageError(problem)
     try:
         dataset = load_dataset(find_dataset(records))
     except DatasetError as error:

@@ -24,6 +24,7 @@ import hashlib
 import io
 import json
 import re
+import shutil
 import sqlite3
 import tempfile
 from contextlib import ExitStack
@@ -32,9 +33,10 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from armistice.dataset import DatasetError, find_dataset, load_dataset
-from armistice.models import KIND_BY_FOLDER, Dataset
+from armistice.models import Dataset
 from armistice.publish import database, swap
 from armistice.publish.tables import iter_tables, published_rows
+from armistice.records.files import root_problem
 from armistice.records.findings import Finding
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
@@ -62,27 +64,6 @@ class BuildResult:
 def outputs(out: Path) -> dict[str, Path]:
     """The published paths of a build into ``out``."""
     return {"descriptor": out / swap.DESCRIPTOR, "data": out / "data", "database": out / "dist" / DATABASE_NAME}
-
-
-def root_problem(records: Path) -> str | None:
-    """Why a build cannot read ``records``, or None when it is a records root.
-
-    A build (and so ``serve``) reads a whole root: given a kind folder or a file, validation would
-    report only its findings, and a package missing the records in error elsewhere would be published.
-    """
-    if records.is_dir() and any((records / folder).is_dir() for folder in KIND_BY_FOLDER):
-        return None
-    if not records.exists():
-        return f"{records}: no such records folder"
-    if records.name in KIND_BY_FOLDER:
-        root = records.parent
-    elif records.parent.name in KIND_BY_FOLDER:
-        root = records.parent.parent
-    else:
-        root = None
-    hint = f" (use --records {root})" if root is not None else ""
-    return (f"{records}: not a records root; a build reads the whole folder holding "
-            + ", ".join(f"{name}/" for name in sorted(KIND_BY_FOLDER)) + f" so that every record is checked{hint}")
 
 
 def _cannot_write(out: Path, error: OSError | sqlite3.Error) -> BuildError:
@@ -277,6 +258,18 @@ def prepare_document(document: Any) -> dict[str, tuple[list[tuple[Any, ...]], st
 
 
 def build(records: Path, out: Path, dataset_path: Path | None = None, *, workers: int | None = None) -> BuildResult:
+    """Validate ``records`` and publish into ``out`` (see :func:`_build`); a refused build into a folder
+    that did not exist leaves no folder behind (not even its lock file)."""
+    created = not out.exists()
+    try:
+        return _build(records, out, dataset_path, workers=workers)
+    except BuildError:
+        if created:
+            shutil.rmtree(out, ignore_errors=True)
+        raise
+
+
+def _build(records: Path, out: Path, dataset_path: Path | None, *, workers: int | None) -> BuildResult:
     """Validate ``records`` and publish the package and database into ``out``.
 
     Documents stream through :func:`armistice.rules.validate` (in parallel, a document at a time)

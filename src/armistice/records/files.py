@@ -72,6 +72,27 @@ def _is_root(path: Path) -> bool:
     return path.is_dir() and any((path / folder).is_dir() for folder in KIND_BY_FOLDER)
 
 
+def root_problem(records: Path) -> str | None:
+    """Why a command cannot read ``records`` as a records root, or None when it is one.
+
+    Building, serving and citing read a whole root: given a kind folder or a file, validation would
+    report only its findings, and a package missing the records in error elsewhere would be published.
+    """
+    if _is_root(records):
+        return None
+    if not records.exists():
+        return f"{records}: no such records folder"
+    if records.name in KIND_BY_FOLDER:
+        root = records.parent
+    elif records.parent.name in KIND_BY_FOLDER:
+        root = records.parent.parent
+    else:
+        root = None
+    hint = f" (use --records {root})" if root is not None else ""
+    return (f"{records}: not a records folder; these commands read the whole folder holding "
+            + ", ".join(f"{name}/" for name in sorted(KIND_BY_FOLDER)) + f" so that every record is checked{hint}")
+
+
 def discover(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, Path]], list[Finding]]:
     """Resolve the command-line paths into records roots and the files to report on.
 
