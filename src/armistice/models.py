@@ -39,6 +39,7 @@ from pydantic import (
     ValidationInfo,
     WithJsonSchema,
     field_validator,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError, core_schema
 
@@ -219,7 +220,7 @@ PartialDate = Annotated[
 
 CUSTOM_ERRORS = frozenset(
     {"one_line", "invisible_character", "blank", "padded", "partial_date", "slug", "duplicate_item",
-     "guessed_point", "coordinates"}
+     "guessed_point", "coordinates", "basis", "wikidata"}
 )
 """Error types raised by this module's validators: their messages are complete as they stand."""
 
@@ -241,6 +242,7 @@ PersonId = _id("person")
 PlaceId = _id("place")
 TopicId = _id("topic")
 EventId = _id("event")
+DocumentId = _id("document")
 
 T = TypeVar("T")
 
@@ -369,10 +371,36 @@ class PlaceKind(Vocabulary):
 
 
 class Identification(Vocabulary):
-    """How sure the identification of a name with a real person or place is."""
+    """How sure the identification of a name with a real person, place or organisation is (its basis says on what it rests)."""
 
-    CERTAIN = "certain", "The name identifies the person or place beyond reasonable doubt."
+    CERTAIN = "certain", "The name identifies the person, place or organisation beyond reasonable doubt."
+    PROBABLE = "probable", "The likeliest reading, on the reason its basis gives; another remains possible."
     UNCERTAIN = "uncertain", "The source's name (often a bracketed transliteration) is not identified with certainty; nothing is guessed."
+
+
+class Basis(Vocabulary):
+    """On what an assertion rests: the document's words, the archive's editors, or the project's curators."""
+
+    DOCUMENT = "document", "The document itself states it: `words` quotes it from that document's text, where the validator finds it."
+    ARCHIVE = "archive", "The archive's editors add it: a bracketed insertion in the text ('[Stalin]'), or the page's title, summary or citation; `words` quotes it from there."
+    CURATORS = "curators", "The project's curators add it from outside knowledge: `reason` says why (and `reference` where, when a standard reference work or authority record gives it)."
+
+
+class DateBasis(Vocabulary):
+    """How an event's date is known."""
+
+    STATED = "stated", "A reporting document states the date (the year may be the document's own); `date_words` quotes it."
+    INFERRED = "inferred", "Worked out from the reporting document's date and its words ('at today's meeting', 'for the last several days'), or from the order of its narrative; `date_words` quotes what it rests on."
+
+
+class ProposalStatus(Vocabulary):
+    """What a proposal or plan was when the document speaks of it: never a happening."""
+
+    PROPOSED = "proposed", "Put to the other side, or to the addressee, as the document says ('proposed', 'offered')."
+    SUGGESTED = "suggested", "Put forward for decision by the writer or another ('suggests', 'we think that it is better')."
+    DEMANDED = "demanded", "Insisted on or required ('insists on', 'demanded')."
+    INTENDED = "intended", "Meant to be done or put forward later ('we intend to offer')."
+    PLANNED = "planned", "Decided as a course of action, conditionally or not ('if the enemy ..., we will ...')."
 
 
 class PageItem(Vocabulary):
@@ -526,10 +554,12 @@ class AgendaItem(Base):
 
 
 class Agenda(Base):
-    """A proposed agenda quoted in a message, as a numbered list."""
+    """An agenda quoted in a message, as a numbered list: proposed, or only intended."""
 
     proposed_by: Closed(Party)
-    """The delegation that proposed it."""
+    """The delegation whose agenda it is ('our side' read as the Korean-Chinese delegation, 'the American representatives' as the UN Command's)."""
+    status: Closed(ProposalStatus)
+    """Whether it was put to the conference ('proposed') or only meant to be ('intended': 'we intend to offer the following agenda')."""
     items: list[AgendaItem] = Field(min_length=1)
     """The points in order."""
 
@@ -542,7 +572,11 @@ class Message(Base):
     title: Line | None = None
     """What the message calls itself (e.g. 'brief report N° 1'), verbatim."""
     sender: PersonId
-    """Who sent it."""
+    """Who sent it (whose signature it bears)."""
+    co_authors: UniqueList(PersonId) = []
+    """Others the message names as writing it with the sender ('We (Li Kenong, Deng Hua, Xie Fang and Qiao Guanua) suggest')."""
+    co_authors_as_written: Annotated[Line, Verbatim("message")] | None = None
+    """The words that name the co-authors, verbatim from the message."""
     recipients: UniqueList(PersonId, min_length=1)
     """To whom it is addressed."""
     addressed_as: Annotated[Line, Verbatim()] | None = None
@@ -552,9 +586,9 @@ class Message(Base):
     sent: Timed | None = None
     """When it was sent, from the time in its signature line."""
     received: Timed | None = None
-    """When the forwarding sender says it was received ('the telegram received from Comrade Li Kenong on 12 August 4:00')."""
+    """When the forwarding sender says it was received, where the words say so unambiguously; a time that may name the telegram by its signature instead is left out and explained in the document's notes."""
     refers_to: list[Reference] = []
-    """Earlier telegrams it mentions (proposals and drafts are not telegrams: link their events instead)."""
+    """Earlier telegrams it mentions (proposals and drafts are not telegrams: record them among the document's proposals)."""
     agenda: Agenda | None = None
     """A proposed agenda it sets out, item by item."""
     text: Annotated[Text, Verbatim()]
@@ -630,6 +664,79 @@ class Source(Base):
     """The values the page does not give: stated, so that an omission is visible and checked."""
 
 
+class Proposal(Base):
+    """A proposal, plan or intention the document records: who put forward what, in which message. Not an event."""
+
+    id: Id
+    """Identifier within the document ('p1', 'p2' ...)."""
+    what: Line
+    """What is proposed, briefly, in the document's terms (the curators' summary)."""
+    status: Closed(ProposalStatus)
+    """What it was when the document speaks of it."""
+    proposed_by: UniqueList(PersonId) = []
+    """The people who put it forward, where the document names them (a side such as 'the enemy' stays in as_written)."""
+    message: Line | None = None
+    """The id of the quoted message that records it; none for the covering telegram's own text."""
+    as_written: Annotated[Text, Verbatim()]
+    """The words that record it, verbatim from the document's text."""
+
+
+class Attestation(Base):
+    """The basis of one assertion about a person, place or organisation: whose words it rests on."""
+
+    basis: Closed(Basis)
+    """Who says so: the document, the archive's editors or the curators."""
+    document: DocumentId | None = None
+    """The document whose words (or whose page's editorial matter) state it; required unless the basis is the curators'."""
+    words: Line | None = None
+    """The words that state it, verbatim from that document's text (or its page's title, summary or citation, for the archive); required unless the basis is the curators'."""
+    reason: Line | None = None
+    """Why the curators assert it; required when the basis is the curators'."""
+    reference: Line | None = None
+    """A standard reference work or authority record that gives it, where one exists."""
+
+    @model_validator(mode="after")
+    def _complete(self) -> "Attestation":
+        if self.basis is Basis.CURATORS:
+            if self.reason is None:
+                raise PydanticCustomError("basis", "the curators' basis needs a reason: say why")
+        elif self.document is None or self.words is None:
+            raise PydanticCustomError("basis", f"a basis in the {self.basis.value}'s words needs the document and the words")
+        return self
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "allOf": [
+                {"if": {"properties": {"basis": {"const": "curators"}}}, "then": {"required": ["reason"]},
+                 "else": {"required": ["document", "words"]}},
+            ]
+        }
+    )
+
+
+class Role(Base):
+    """A post or function a document gives a person, in its own words."""
+
+    role: Line
+    """The role as the source words it (e.g. 'head of the delegation of the UN forces headquarters')."""
+    document: DocumentId
+    """The document that states it."""
+    words: Line
+    """The words that state it, verbatim from that document's text."""
+
+
+WIKIDATA_PATTERN = "^Q[1-9][0-9]*$"
+"""A Wikidata item id ('Q' and a number)."""
+
+def _wikidata(value: str) -> str:
+    if not re.fullmatch(WIKIDATA_PATTERN[1:-1], value):
+        raise PydanticCustomError("wikidata", f"{value!r} is not a Wikidata id: write Q and the item's number, e.g. 'Q42'")
+    return value
+
+
+Wikidata = Annotated[str, AfterValidator(_wikidata), WithJsonSchema({"type": "string", "pattern": WIKIDATA_PATTERN})]
+
+
 class Correction(Base):
     """A repair of the transcription: what stood, what stands now, and why."""
 
@@ -679,14 +786,27 @@ class Person(Record):
     """Every spelling the records' texts use for the person (matched case-insensitively, whole words)."""
     code_names: UniqueList(Line) = []
     """Code names the person is addressed by ('Filippov' for Stalin)."""
+    identification: Closed(Identification)
+    """How sure the identification of the recorded spellings with this person (and the canonical name) is; never assumed."""
+    identified_by: list[Attestation] = Field(min_length=1)
+    """What the identification rests on: the documents' words, the archive's insertions, the curators' knowledge (a first name the sources do not give is the curators')."""
     side: Closed(Side) | None = None
     """The party the person acted for."""
-    roles: UniqueList(Line) = []
-    """Posts or functions as the sources state them (e.g. 'head of the delegation of the UN forces headquarters')."""
-    identification: Closed(Identification) = Identification.CERTAIN
-    """How sure the identification is."""
+    side_basis: list[Attestation] = []
+    """What the side rests on; required with a side (the validator says so at the side)."""
+    roles: list[Role] = []
+    """Posts or functions the documents state, each with the document and its words."""
+    wikidata: Wikidata | None = None
+    """The Wikidata item, only when checked in a source the curators can cite; never guessed."""
     note: Text | None = None
     """Curator's note: what is known from the sources and what is not."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "allOf": [{"if": {"required": ["side"], "properties": {"side": {"type": "string"}}},
+                       "then": {"required": ["side_basis"], "properties": {"side_basis": {"minItems": 1}}}}]
+        }
+    )
 
 
 class Place(Record):
@@ -702,12 +822,16 @@ class Place(Record):
     """Every spelling the records' texts use (matched case-insensitively, whole words)."""
     kind: Closed(PlaceKind) | None = None
     """What sort of place it is; left out when the sources do not make it clear."""
-    identification: Closed(Identification) = Identification.CERTAIN
-    """How sure the identification is; an uncertain place has no coordinates."""
+    identification: Closed(Identification)
+    """How sure the identification is; never assumed. An uncertain place has no coordinates."""
+    identified_by: list[Attestation] = Field(min_length=1)
+    """What the identification rests on: the documents' words, the archive's insertions, the curators' knowledge."""
     latitude: float | None = Field(default=None, ge=-90, le=90, validate_default=True)
-    """WGS 84 latitude in decimal degrees, for places that have one point."""
+    """WGS 84 latitude in decimal degrees, for places that have one point (the curators' placing of the identified place, not a statement of the documents)."""
     longitude: float | None = Field(default=None, ge=-180, le=180, validate_default=True)
     """WGS 84 longitude in decimal degrees, given together with the latitude."""
+    wikidata: Wikidata | None = None
+    """The Wikidata item, only when checked in a source the curators can cite; never guessed."""
     note: Text | None = None
     """Curator's note."""
 
@@ -763,6 +887,10 @@ class Event(Record):
     """A short title."""
     date: PartialDate
     """When it happened, no more precise than the sources say."""
+    date_basis: Closed(DateBasis)
+    """How the date is known: stated by a reporting document, or inferred from it."""
+    date_words: Line | None = None
+    """The words of a reporting document that the date rests on, verbatim (checked to occur in a document that reports the event)."""
     description: Text
     """What happened, in the sources' terms."""
     places: UniqueList(PlaceId) = []
@@ -829,7 +957,9 @@ class Document(Record):
     topics: UniqueList(TopicId) = []
     """Subjects the document deals with, from the controlled vocabulary."""
     events: UniqueList(EventId) = []
-    """Dated events the document reports."""
+    """Dated events the document reports (happenings, never plans: those are proposals)."""
+    proposals: list[Proposal] = []
+    """Proposals, plans and intentions the document records, in the order of its text."""
     corrections: list[Correction] = []
     """Repairs of the transcription, in the order they are applied to the source text."""
     notes: Text | None = None

@@ -39,6 +39,7 @@ from armistice.models import (
     RECORD_KINDS,
     AgendaItem,
     ArchivalReference,
+    Attestation,
     Copy,
     Correction,
     Dataset,
@@ -49,9 +50,11 @@ from armistice.models import (
     Message,
     Person,
     Place,
+    Proposal,
     Record,
     Reference,
     RegistrationNumber,
+    Role,
     Stamp,
     StampNumber,
     Timed,
@@ -460,6 +463,7 @@ ROLES: dict[str, dict[str, str]] = {
     "message_people": {
         "recipient": "the quoted message is addressed to the person",
         "copy": "a copy of the quoted message went to the person",
+        "co-author": "the quoted message names the person as writing it with its sender",
     },
     "document_people": {
         "recipient": "the document is addressed to the person",
@@ -498,10 +502,33 @@ MESSAGE_REFERENCES = child("message_references", title="Earlier telegrams referr
 STAMPS = child("stamps", title="Stamps", model=Stamp, parent=DOCUMENTS, list_path=("stamps",), parent_columns=DOC,
                parent_keys=DOC_KEY, descriptions=DOC_TEXT, refs=("document",), text_licence=True)
 
+PERSON = ("person_id",)
+PLACE = ("place_id",)
+PROPOSALS = child("proposals", title="Proposals and plans", model=Proposal, parent=DOCUMENTS, list_path=("proposals",),
+                  parent_columns=DOC, parent_keys=DOC_KEY, descriptions=DOC_TEXT, refs=("document",),
+                  text_licence=True, rename={"id": "local_id"}, facets=("status", "document_id"))
+
+
+def _basis(name: str, title: str, parent: Table, key: tuple[str, ...], what: str, kind: str, path: str) -> Table:
+    return child(name, title=title, model=Attestation, parent=parent, list_path=(path,), parent_columns=key,
+                 parent_keys=("id",), descriptions=(f"The {what} the assertion is about.",), refs=(kind,),
+                 facets=("basis",))
+
+
 TABLES: list[Table] = [
-    DOCUMENTS, PEOPLE, PLACES, TOPICS, EVENTS, TOMBSTONES, MESSAGES,
+    DOCUMENTS, PEOPLE, PLACES, TOPICS, EVENTS, TOMBSTONES,
+    _basis("person_identification_basis", "Basis of each person's identification", PEOPLE, PERSON, "person", "person",
+           "identified_by"),
+    _basis("person_side_basis", "Basis of each person's side", PEOPLE, PERSON, "person", "person", "side_basis"),
+    child("person_roles", title="Roles of people, as documents state them", model=Role, parent=PEOPLE,
+          list_path=("roles",), parent_columns=PERSON, parent_keys=("id",), descriptions=("The person.",),
+          refs=("person",)),
+    _basis("place_identification_basis", "Basis of each place's identification", PLACES, PLACE, "place", "place",
+           "identified_by"),
+    MESSAGES,
     link("message_people", title="Recipients of quoted messages", description="Who a quoted message is addressed or "
-         "copied to.", parent=MESSAGES, lists=(Link(("recipients",), "recipient"), Link(("copies_to",), "copy")),
+         "copied to, and who wrote it with its sender.", parent=MESSAGES,
+         lists=(Link(("recipients",), "recipient"), Link(("copies_to",), "copy"), Link(("co_authors",), "co-author")),
          parent_columns=MSG, parent_keys=("id",), parent_refs=("message",), target_kind="person"),
     MESSAGE_REFERENCES,
     link("reference_recipients", title="Recipients of telegrams referred to", description="To whom an earlier "
@@ -539,6 +566,11 @@ TABLES: list[Table] = [
          "and places it names.", parent=DOCUMENTS, lists=(Link(("mentioned_places",), "mentioned"),),
          parent_columns=DOC, parent_keys=DOC_KEY, parent_refs=("document",), target_kind="place",
          derived_roles=("origin",), facets=("role", "place_id")),
+    PROPOSALS,
+    link("proposal_people", title="Who put proposals forward", description="The people a document names as "
+         "putting a proposal or plan forward.", parent=PROPOSALS, lists=(Link(("proposed_by",)),),
+         parent_columns=("document_id", "proposal_position"), parent_keys=("document_id", "position"),
+         parent_refs=(None, None), target_kind="person"),
     link("document_topics", title="Topics of documents", description="The subjects each document deals with.",
          parent=DOCUMENTS, lists=(Link(("topics",)),), parent_columns=DOC, parent_keys=DOC_KEY,
          parent_refs=("document",), target_kind="topic", facets=("topic_id",)),

@@ -30,7 +30,7 @@ from armistice.records.files import (Collection, Entry, Loading, admit, duplicat
                                      plan, shown)
 from armistice.records.findings import Finding
 from armistice.records.loading import Loaded
-from armistice.rules import chronology, fidelity, grounding, identity, references
+from armistice.rules import chronology, fidelity, grounding, identity, provenance, references
 from armistice.rules.context import Context, make_context, unreadable_ids
 from armistice.rules.rule import RecordRule, Rule
 
@@ -48,6 +48,7 @@ RULES: tuple[Callable[[], Rule], ...] = (
     grounding.Grounding,
     partial(RecordRule, fidelity.check_verbatim),
     partial(RecordRule, fidelity.check_transcription),
+    provenance.Provenance,
     references.EventsReported,
 )
 """Every rule, in the order its findings on one record are reported (and its collection-wide

@@ -47,6 +47,11 @@ def check_verbatim(entry: Entry, context: Context) -> Iterator[Finding]:
             if squash(value) not in body:
                 what = "agenda item not" if "agenda" in path else "not"
                 yield at(entry, path, f"{what} found verbatim in the message text")
+    messages = {message.id for message in doc.messages}
+    for index, proposal in enumerate(doc.proposals):
+        if proposal.message is not None and proposal.message not in messages:
+            yield at(entry, ("proposals", index, "message"), f"no quoted message {proposal.message!r} in this document "
+                     f"(its messages: {', '.join(sorted(messages)) or 'none'})")
     for path, value in verbatim_values(doc, "document"):
         if path[0] == "messages" and path[-1] == "text":
             continue  # reported above, in the message's own words
