@@ -92,14 +92,18 @@ def registry(rng: random.Random, count: int) -> tuple[list[dict], list[dict], li
         name = _name(rng)
         slug = name.lower().replace(" ", "-")
         if slug not in people:
-            people[slug] = {"id": slug, "name": name, "spellings": [name], "side": rng.choice(["prc", "ussr", "dprk"]),
+            people[slug] = {"id": slug, "name": name, "spellings": [name], "identification": "certain",
+                            "identified_by": [{"basis": "curators", "reason": "A synthetic person, for benchmarks."}],
+                            "side": rng.choice(["prc", "ussr", "dprk"]),
+                            "side_basis": [{"basis": "curators", "reason": "Drawn at random, for benchmarks."}],
                             "note": f"A synthetic person named in the synthetic telegrams ({name})."}
     places: dict[str, dict] = {}
     while len(places) < max(15, count // 200):
         name = _name(rng).split()[0] + rng.choice(["ong", "an", "ju", "do"])
         slug = name.lower()
         if slug not in places and slug not in people:
-            places[slug] = {"id": slug, "name": name, "spellings": [name], "kind": "city",
+            places[slug] = {"id": slug, "name": name, "spellings": [name], "kind": "city", "identification": "certain",
+                            "identified_by": [{"basis": "curators", "reason": "A synthetic place, for benchmarks."}],
                             "latitude": round(rng.uniform(33, 43), 4), "longitude": round(rng.uniform(120, 131), 4)}
     topics = [{"id": f"topic-{i:03d}", "name": f"Topic {i}", "description": f"A synthetic topic ({' '.join(rng.sample(WORDS, 4))})."}
               for i in range(max(15, count // 500))]
@@ -219,7 +223,7 @@ def write(count: int, out: Path, seed: int = 1951) -> None:
     rng = random.Random(seed)
     people, places, topics = registry(rng, count)
     events = [{"id": f"1951-07-{day:02d}-synthetic-event-{i}", "title": f"Synthetic event {i}",
-               "date": f"1951-07-{day:02d}", "description": "A synthetic event for benchmarks.",
+               "date": f"1951-07-{day:02d}", "date_basis": "stated", "description": "A synthetic event for benchmarks.",
                "places": [rng.choice(places)["id"]]}
               for i, day in enumerate(rng.randint(1, 28) for _ in range(max(7, count // 1000)))]
     documents = [document(rng, index, people, places, topics, events) for index in range(count)]

@@ -57,7 +57,8 @@ def test_multi_line_text_becomes_a_literal_block() -> None:
 
 def test_check_lists_files_out_of_form_and_changes_nothing(valid_root: Path) -> None:
     path = valid_root / "records/people/ana-sender.yaml"
-    path.write_text("name: Ana Sender\nid: ana-sender\nspellings: [Ana Sender]\n")
+    path.write_text("name: Ana Sender\nid: ana-sender\nspellings: [Ana Sender]\nidentified_by:\n"
+                    "  - {basis: curators, reason: Out of order on purpose.}\nidentification: certain\n")
     before = path.read_bytes()
     run = run_cli("fmt", "--check")
     assert run.exit_code == 1
@@ -122,7 +123,8 @@ def test_fmt_refuses_a_file_in_another_encoding(valid_root: Path, encoding: str)
 
 def test_fmt_keeps_the_files_permissions(valid_root: Path) -> None:
     path = valid_root / "records/people/ana-sender.yaml"
-    path.write_text("name: Ana Sender\nid: ana-sender\nspellings: [Ana Sender]\n")
+    path.write_text("name: Ana Sender\nid: ana-sender\nspellings: [Ana Sender]\nidentified_by:\n"
+                    "  - {basis: curators, reason: Out of order on purpose.}\nidentification: certain\n")
     path.chmod(0o664)
     assert run_cli("fmt").exit_code == 0
     assert path.read_text().startswith("# yaml-language-server:")

@@ -135,7 +135,7 @@ def test_words_of_a_quoted_message_are_checked_within_the_message() -> None:
     message = Message(
         id="m1", sender="ana-sender", recipients=["ben-reader"], text="Your telegram of 1 March. Agenda: 1. Peace.",
         refers_to=[Reference(description="An earlier telegram", as_written="Your telegram of 1 March")],
-        agenda=Agenda(proposed_by="un-command", items=[AgendaItem(number=1, text="Peace.")]),
+        agenda=Agenda(proposed_by="un-command", status="proposed", items=[AgendaItem(number=1, text="Peace.")]),
     )
     assert list(verbatim_values(message, "message")) == [
         (("refers_to", 0, "as_written"), "Your telegram of 1 March"),

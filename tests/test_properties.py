@@ -49,10 +49,12 @@ def partial(day: date, precision: int, hour: int, minute: int) -> str:
 def worlds(draw: st.DrawFn) -> dict[str, list[dict]]:
     names = draw(st.lists(NAME, min_size=5, max_size=8, unique_by=lambda n: n.lower()))
     people_names, place_names = names[:3], names[3:]
-    people = [{"id": slug(n), "name": n, "spellings": [n]} for n in people_names]
+    basis = [{"basis": "curators", "reason": "A generated record."}]
+    people = [{"id": slug(n), "name": n, "spellings": [n], "identification": "certain", "identified_by": basis}
+              for n in people_names]
     places = []
     for n in place_names:
-        place = {"id": slug(n), "name": n, "spellings": [n]}
+        place = {"id": slug(n), "name": n, "spellings": [n], "identification": "certain", "identified_by": basis}
         if draw(st.booleans()):
             place.update(latitude=draw(st.floats(-90, 90)), longitude=draw(st.floats(-180, 180)))
         places.append(place)
@@ -83,6 +85,7 @@ def worlds(draw: st.DrawFn) -> dict[str, list[dict]]:
         event_ids = []
         if draw(st.booleans()):
             event = {"id": f"event-{number}", "title": draw(SENTENCE).rstrip("."), "date": f"{day - timedelta(days=1):%Y-%m-%d}",
+                     "date_basis": "inferred",
                      "description": draw(SENTENCE), "places": [place["id"]]}
             events.append(event)
             event_ids.append(event["id"])

@@ -801,13 +801,6 @@ class Person(Record):
     note: Text | None = None
     """Curator's note: what is known from the sources and what is not."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "allOf": [{"if": {"required": ["side"], "properties": {"side": {"type": "string"}}},
-                       "then": {"required": ["side_basis"], "properties": {"side_basis": {"minItems": 1}}}}]
-        }
-    )
-
 
 class Place(Record):
     """A place the documents name."""
