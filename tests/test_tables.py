@@ -11,7 +11,7 @@ import csv
 import json
 import sqlite3
 
-from armistice.models import Source, fields
+from armistice.models import KIND_BY_NAME, Source, fields
 from armistice.publish.tables import ROLES, ArrayFacet, iter_tables, table_by_name
 from conftest import REPO
 
@@ -89,3 +89,31 @@ def test_a_column_is_a_web_address_exactly_when_its_field_is_marked_one() -> Non
         with open(REPO / "data" / f"{table.name}.csv", newline="", encoding="utf-8") as stream:
             for row in csv.DictReader(stream):
                 assert all(row[name].startswith("https://") for name in uris if row[name]), table.name
+
+
+def _lists(model: type, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], object]]:
+    """Every list field under ``model``'s items (through nested mappings, not through lists)."""
+    found = []
+    for spec in fields(model):
+        if spec.many and (spec.is_model or spec.ref):
+            found.append((prefix + (spec.name,), spec))
+        elif spec.is_model and not spec.many:
+            found += _lists(spec.base, prefix + (spec.name,))
+    return found
+
+
+def test_every_list_of_records_or_references_is_published_as_a_table() -> None:
+    """Nothing a curator writes is dropped by the build: a new list of mappings or of ids in the models
+    must get a child or link table under its parent, or this test names it."""
+    tables = list(iter_tables())
+
+    def check(table_name: str, model: type) -> None:
+        for path, spec in _lists(model):
+            holders = [t for t in tables if t.parent == table_name and any(link.path == path for link in t.lists)]
+            assert holders, f"{model.__name__}.{'.'.join(path)} (under {table_name}) is published by no table"
+            if spec.is_model:  # type: ignore[attr-defined]
+                check(holders[0].name, spec.base)  # type: ignore[attr-defined]
+
+    for table in tables:
+        if table.kind is not None:
+            check(table.name, KIND_BY_NAME[table.kind])
