@@ -243,6 +243,7 @@ PlaceId = _id("place")
 TopicId = _id("topic")
 EventId = _id("event")
 DocumentId = _id("document")
+OrganisationId = _id("organisation")
 
 T = TypeVar("T")
 
@@ -376,6 +377,18 @@ class Identification(Vocabulary):
     CERTAIN = "certain", "The name identifies the person, place or organisation beyond reasonable doubt."
     PROBABLE = "probable", "The likeliest reading, on the reason its basis gives; another remains possible."
     UNCERTAIN = "uncertain", "The source's name (often a bracketed transliteration) is not identified with certainty; nothing is guessed."
+
+
+class OrganisationKind(Vocabulary):
+    """What sort of body an organisation is."""
+
+    MILITARY = "military", "An army, a headquarters, a staff or another military body."
+    DELEGATION = "delegation", "A delegation to the conference."
+    GOVERNMENT = "government", "A government or ministry, or an office of one."
+    PARTY = "party", "A party or an organ of one (a central committee and its offices)."
+    INTELLIGENCE = "intelligence", "A secret or intelligence service."
+    INTERNATIONAL = "international", "An international organisation."
+    OTHER = "other", "None of these, or not clear from the sources."
 
 
 class Basis(Vocabulary):
@@ -776,6 +789,8 @@ class Record(Base):
 class Person(Record):
     """A person the documents name."""
 
+    named: ClassVar[bool] = True
+
     folder: ClassVar[str] = "people"
     record_kind: ClassVar[str] = "person"
     called: ClassVar[str] = "A person"
@@ -804,6 +819,8 @@ class Person(Record):
 
 class Place(Record):
     """A place the documents name."""
+
+    named: ClassVar[bool] = True
 
     folder: ClassVar[str] = "places"
     record_kind: ClassVar[str] = "place"
@@ -856,6 +873,30 @@ class Place(Record):
     )
 
 
+class Organisation(Record):
+    """An organisation the documents name: a headquarters, a delegation, a committee, a service."""
+
+    folder: ClassVar[str] = "organisations"
+    record_kind: ClassVar[str] = "organisation"
+    called: ClassVar[str] = "An organisation"
+    named: ClassVar[bool] = True
+
+    name: Line
+    """The name the project uses (in the sources' terms where they name it plainly)."""
+    spellings: UniqueList(Line, min_length=1)
+    """Every spelling the records' texts use for it (matched case-insensitively, whole words)."""
+    kind: Closed(OrganisationKind) | None = None
+    """What sort of body it is; left out when the sources do not make it clear."""
+    identification: Closed(Identification)
+    """How sure the identification of the spellings with one body is; never assumed."""
+    identified_by: list[Attestation] = Field(min_length=1)
+    """What the identification rests on: the documents' words, the archive's insertions, the curators' knowledge."""
+    wikidata: Wikidata | None = None
+    """The Wikidata item, only when checked in a source the curators can cite; never guessed."""
+    note: Text | None = None
+    """Curator's note."""
+
+
 class Topic(Record):
     """A term of the controlled vocabulary of subjects."""
 
@@ -890,6 +931,8 @@ class Event(Record):
     """Where it happened."""
     people: UniqueList(PersonId) = []
     """Who took part, where the sources say."""
+    organisations: UniqueList(OrganisationId) = []
+    """Organisations that took part, where the sources say."""
 
 
 class Document(Record):
@@ -947,6 +990,8 @@ class Document(Record):
     """People the text names who hold no other role in the document (sender, recipient, copy, message or handling)."""
     mentioned_places: UniqueList(PlaceId) = []
     """Places the text names, other than the origin."""
+    mentioned_organisations: UniqueList(OrganisationId) = []
+    """Organisations the text names."""
     topics: UniqueList(TopicId) = []
     """Subjects the document deals with, from the controlled vocabulary."""
     events: UniqueList(EventId) = []
@@ -962,7 +1007,7 @@ class Document(Record):
 
 
 
-WITHDRAWABLE: tuple[type[Record], ...] = (Document, Person, Place, Topic, Event)
+WITHDRAWABLE: tuple[type[Record], ...] = (Document, Person, Place, Organisation, Topic, Event)
 """The kinds a tombstone can withdraw, in the order they are documented and built."""
 
 RecordKind = Vocabulary(  # type: ignore[misc]
@@ -999,6 +1044,8 @@ RECORD_KINDS: tuple[type[Record], ...] = (*WITHDRAWABLE, Tombstone)
 
 KIND_BY_FOLDER: dict[str, type[Record]] = {model.folder: model for model in RECORD_KINDS}
 KIND_BY_NAME: dict[str, type[Record]] = {model.record_kind: model for model in RECORD_KINDS}
+NAMED_KINDS: tuple[str, ...] = tuple(model.record_kind for model in RECORD_KINDS if getattr(model, "named", False))
+"""The kinds whose records the documents name in their words (grounded in the texts by spelling)."""
 
 
 # --------------------------------------------------------------------------------------------

@@ -49,6 +49,7 @@ from armistice.models import (
     HandlingNote,
     Message,
     Person,
+    Organisation,
     Place,
     Proposal,
     Record,
@@ -488,6 +489,7 @@ DOCUMENTS = root(Document, title="Documents", text_licence=True, search=("title"
                          ArrayFacet("person_ids")))
 PEOPLE = root(Person, title="People", order="name", facets=("side",), label="name")
 PLACES = root(Place, title="Places", order="name", facets=("kind", "identification"), label="name")
+ORGANISATIONS = root(Organisation, title="Organisations", order="name", facets=("kind", "identification"), label="name")
 TOPICS = root(Topic, title="Topics", order="name", label="name")
 EVENTS = root(Event, title="Events", order="date_min", label="title")
 TOMBSTONES = root(Tombstone, title="Withdrawn records")
@@ -516,7 +518,7 @@ def _basis(name: str, title: str, parent: Table, key: tuple[str, ...], what: str
 
 
 TABLES: list[Table] = [
-    DOCUMENTS, PEOPLE, PLACES, TOPICS, EVENTS, TOMBSTONES,
+    DOCUMENTS, PEOPLE, PLACES, ORGANISATIONS, TOPICS, EVENTS, TOMBSTONES,
     _basis("person_identification_basis", "Basis of each person's identification", PEOPLE, PERSON, "person", "person",
            "identified_by"),
     _basis("person_side_basis", "Basis of each person's side", PEOPLE, PERSON, "person", "person", "side_basis"),
@@ -525,6 +527,8 @@ TABLES: list[Table] = [
           refs=("person",)),
     _basis("place_identification_basis", "Basis of each place's identification", PLACES, PLACE, "place", "place",
            "identified_by"),
+    _basis("organisation_identification_basis", "Basis of each organisation's identification", ORGANISATIONS,
+           ("organisation_id",), "organisation", "organisation", "identified_by"),
     MESSAGES,
     link("message_people", title="Recipients of quoted messages", description="Who a quoted message is addressed or "
          "copied to, and who wrote it with its sender.", parent=MESSAGES,
@@ -577,12 +581,18 @@ TABLES: list[Table] = [
     link("event_documents", title="Events reported in documents", description="Which documents report which events.",
          parent=DOCUMENTS, lists=(Link(("events",)),), parent_columns=DOC, parent_keys=DOC_KEY,
          parent_refs=("document",), target_kind="event"),
+    link("document_organisations", title="Organisations in documents", description="The organisations each "
+         "document names.", parent=DOCUMENTS, lists=(Link(("mentioned_organisations",)),), parent_columns=DOC,
+         parent_keys=DOC_KEY, parent_refs=("document",), target_kind="organisation"),
     link("event_places", title="Places of events", description="Where events happened.", parent=EVENTS,
          lists=(Link(("places",)),), parent_columns=("event_id",), parent_keys=("id",), parent_refs=("event",),
          target_kind="place"),
     link("event_people", title="People in events", description="Who took part in events.", parent=EVENTS,
          lists=(Link(("people",)),), parent_columns=("event_id",), parent_keys=("id",), parent_refs=("event",),
          target_kind="person"),
+    link("event_organisations", title="Organisations in events", description="Which organisations took part in "
+         "events.", parent=EVENTS, lists=(Link(("organisations",)),), parent_columns=("event_id",),
+         parent_keys=("id",), parent_refs=("event",), target_kind="organisation"),
 ]
 """Every published resource, once each, in published order (a parent before its children)."""
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from armistice.models import Record, Tombstone
+from armistice.models import NAMED_KINDS, Record, Tombstone
 from armistice.records.files import Collection
 from armistice.rules.names import NameIndex, names_of
 
@@ -59,7 +59,7 @@ def make_context(collection: Collection, base: Path | None = None) -> Context:
         tombstone_paths[key] = entry.loaded.path
     owners: dict[str, dict[str, list[tuple[Any, list[str]]]]] = {}
     index: dict[str, NameIndex] = {}
-    for kind in ("person", "place"):
+    for kind in NAMED_KINDS:
         by_name: dict[str, list[tuple[Any, list[str]]]] = {}
         for entry in collection.entries(kind):
             names = names_of(entry.record)  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from armistice.models import Document
+from armistice.models import KIND_BY_NAME, NAMED_KINDS, Document
 from armistice.records.findings import FieldPath, Finding
 from armistice.records.files import Entry
 from armistice.rules.context import Context
@@ -18,7 +18,7 @@ from armistice.rules.names import names_of
 from armistice.rules.references import references
 from armistice.rules.rule import at
 
-KINDS = ("person", "place")
+KINDS = NAMED_KINDS
 """The kinds of record a document names in its words."""
 
 
@@ -76,7 +76,7 @@ class Grounding:
                         if record.id not in linked}
             for record_id in sorted(unlinked):
                 found = [n for n in unlinked[record_id] if n in present]
-                links = "mentioned_people" if kind == "person" else "mentioned_places"
+                links = f"mentioned_{KIND_BY_NAME[kind].folder}"
                 yield at(entry, ("text",), f"the text names {found[0]!r} ({kind} {record_id!r}) "
                          f"but the document does not link it; add it to {links}", "warning")
 

@@ -14,14 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from armistice.models import Attestation, Basis, Document, Event, Person, Role
+from armistice.models import NAMED_KINDS, Attestation, Basis, Document, Event, Person, Role
 from armistice.records.findings import FieldPath, Finding
 from armistice.records.files import Entry
 from armistice.rules.context import Context
 from armistice.rules.fidelity import squash
 from armistice.rules.rule import at
 
-KINDS = ("person", "place")
+KINDS = NAMED_KINDS
 """The kinds of record whose assertions carry a basis."""
 
 Quote = tuple[str, str, FieldPath]
