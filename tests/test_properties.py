@@ -122,7 +122,7 @@ def worlds(draw: st.DrawFn) -> dict[str, list[dict]]:
     used_places = {d["mentioned_places"][0] for d in documents}
     used_people = {p for d in documents for p in [d["sender"], *d["recipients"], *d.get("mentioned_people", [])]
                    + [m["sender"] for m in d.get("messages", [])]}
-    return {"pages": pages, "tombstone": [], "document": documents, "person": [p for p in people if p["id"] in used_people],
+    return {"pages": pages, "tombstone": [], "organisation": [], "document": documents, "person": [p for p in people if p["id"] in used_people],
             "place": [p for p in places if p["id"] in used_places], "topic": topics, "event": events}
 
 

@@ -176,7 +176,7 @@ def test_the_readme_opens_with_what_the_dataset_is_in_numbers_that_match_the_rec
     opening = text.split("\n## ", 1)[0]
     paragraph = " ".join(opening.split("\n\n")[1].split())
     for folder, word in [("documents", "documents"), ("people", "people"), ("places", "places"),
-                         ("topics", "topics"), ("events", "events")]:
+                         ("organisations", "organisations"), ("topics", "topics"), ("events", "events")]:
         counts = re.findall(rf"(\d+) {word}\b", paragraph)
         assert counts == [str(_count(folder))], f"README says {counts} {word}; records/{folder}/ has {_count(folder)}"
     days = sorted(datetime.date.fromisoformat(p.name[:10]) for p in (REPO / "records/documents").glob("*.yaml"))
