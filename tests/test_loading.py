@@ -104,7 +104,7 @@ def test_a_record_outside_any_kind_folder(valid_root: Path) -> None:
     (valid_root / "stray.yaml").write_text("id: stray\n")
     run = run_cli("validate", "stray.yaml")
     assert run.lines == ["stray.yaml:1:1: (file): a record belongs in a folder named for its kind: documents/, people/, "
-                         "places/, topics/, events/, tombstones/"]
+                         "places/, organisations/, topics/, events/, tombstones/"]
     assert run.exit_code == 1
 
 
