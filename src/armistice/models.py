@@ -391,6 +391,17 @@ class OrganisationKind(Vocabulary):
     OTHER = "other", "None of these, or not clear from the sources."
 
 
+class InsertionKind(Vocabulary):
+    """What an editorial insertion in square brackets does (the translator's or the archive's words, not the document's)."""
+
+    IDENTIFICATION = "identification", "Names who or where the document means ('FILIPPOV [Stalin]', 'from [BEIJING]')."
+    GLOSS = "gloss", "Gives the usual form of a name the text spells otherwise ('Gaeseong [Kaesong]')."
+    TRANSLITERATION = "transliteration", "A name the translator could only transliterate ('[Hamonten]', '[Kindzyo]')."
+    SUPPLIED = "supplied", "Words the translator supplies for sense ('[sense of]', '[your]')."
+    DESCRIPTION = "description", "Describes what is on the page rather than its words ('[signature]')."
+    OMISSION = "omission", "Marks words left out of the published text ('[...]')."
+
+
 class Basis(Vocabulary):
     """On what an assertion rests: the document's words, the archive's editors, or the project's curators."""
 
@@ -471,6 +482,8 @@ class Origin(Base):
     """The place of origin (a place id)."""
     as_written: Annotated[Line, Verbatim()]
     """The header line verbatim, editorial brackets included (e.g. 'from [BEIJING]')."""
+    basis: Closed(Basis)
+    """Whose words name the place: the document's ('From BEIJING'), or the archive's editors' ('from [BEIJING]': the bracket is theirs)."""
     time: PartialDate | None = None
     """A time printed beside the place of origin without a label; the source does not say whether it is when the telegram was sent or received."""
 
@@ -675,6 +688,15 @@ class Source(Base):
     """The page kept in the repository, which the record's text and page values are compared with."""
     not_on_page: UniqueList(Closed(PageItem)) = []
     """The values the page does not give: stated, so that an omission is visible and checked."""
+
+
+class EditorialInsertion(Base):
+    """A bracketed insertion of the translator or the archive in the text: their words, not the document's."""
+
+    as_written: Annotated[Line, Verbatim()]
+    """The insertion verbatim, brackets included ('[Stalin]')."""
+    kind: Closed(InsertionKind)
+    """What it does."""
 
 
 class Proposal(Base):
@@ -964,6 +986,8 @@ class Document(Record):
     """To whom it is addressed."""
     addressed_as: Annotated[Line, Verbatim()] | None = None
     """The name the address line uses, verbatim (e.g. 'FILIPPOV', Stalin's code name)."""
+    address: Annotated[Line, Verbatim()] | None = None
+    """The address line verbatim, editorial insertions included ('TO FILIPPOV [Stalin]': the bracket is the editors')."""
     salutation: Annotated[Line, Verbatim()] | None = None
     """The salutation verbatim (e.g. 'Comrade FILIPPOV!')."""
     origin: Origin | None = None
@@ -998,6 +1022,8 @@ class Document(Record):
     """Dated events the document reports (happenings, never plans: those are proposals)."""
     proposals: list[Proposal] = []
     """Proposals, plans and intentions the document records, in the order of its text."""
+    editorial_insertions: list[EditorialInsertion] = []
+    """Every bracketed insertion of the translator or the archive in the text, once each (a stamp's '[Stamp: ...]' is described under stamps)."""
     corrections: list[Correction] = []
     """Repairs of the transcription, in the order they are applied to the source text."""
     notes: Text | None = None

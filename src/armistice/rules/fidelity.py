@@ -10,9 +10,10 @@ kind allows (:mod:`armistice.rules.repairs`); and every value copied from the pa
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Iterator
 
-from armistice.models import Document, verbatim_values
+from armistice.models import Basis, Document, verbatim_values
 from armistice.page import PageError, read_page
 from armistice.records.findings import Finding
 from armistice.records.files import Entry
@@ -57,10 +58,27 @@ def check_verbatim(entry: Entry, context: Context) -> Iterator[Finding]:
             continue  # reported above, in the message's own words
         if squash(value) not in text:
             yield at(entry, path, f"{value!r} is not found verbatim in the document's text")
+    recorded = {insertion.as_written for insertion in doc.editorial_insertions}
+    for bracket in sorted(set(BRACKET.findall(doc.text)) - recorded):
+        if not bracket.startswith("[Stamp:"):  # a stamp is described under stamps
+            where = ("editorial_insertions",) if doc.editorial_insertions else ("text",)
+            yield at(entry, where, f"the text has the editorial insertion {bracket!r}: record it under editorial_insertions "
+                     "(the translator's or the archive's words, not the document's)")
+    for index, insertion in enumerate(doc.editorial_insertions):
+        if not BRACKET.fullmatch(insertion.as_written):
+            yield at(entry, ("editorial_insertions", index, "as_written"), "an editorial insertion is one bracketed "
+                     "segment, brackets included (e.g. '[Stalin]')")
+    if doc.origin is not None and (doc.origin.basis is Basis.ARCHIVE) != ("[" in doc.origin.as_written):
+        yield at(entry, ("origin", "basis"), "the origin's basis is the archive's exactly when its words are in "
+                 "the editors' brackets ('from [BEIJING]')")
     if doc.source.record_id is not None:
         expected = f"https://digitalarchive.wilsoncenter.org/document/{doc.source.record_id}"
         if doc.source.url != expected:
             yield at(entry, ("source", "url"), f"the canonical address of record {doc.source.record_id} is {expected}")
+
+
+BRACKET = re.compile(r"\[[^\[\]]*\]")
+"""One bracketed segment: in the archive's translations, the editors' or the translator's words."""
 
 
 def source_body(source_text: str, starts_after: str, ends_before: str | None = None) -> str | None:
