@@ -34,7 +34,7 @@ def test_all_problems_are_reported_in_one_run_then_a_count(tmp_path: Path, monke
     result = subprocess.run([sys.executable, "-m", "armistice.cli", "validate"], capture_output=True, text=True)
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
-        "records/documents/1951-03-02-telegram-7.yaml:30:11: messages[0].sent.at: invalid date '1951-02-30T09:00': "
+        "records/documents/1951-03-02-telegram-7.yaml:31:11: messages[0].sent.at: invalid date '1951-02-30T09:00': "
         "February 1951 has 28 days",
         "records/people/ana-sender.yaml:4:1: spelings: unknown field 'spelings'; did you mean 'spellings'?",
     ]
@@ -50,7 +50,7 @@ def test_json_output_carries_the_same_findings(tmp_path: Path, monkeypatch: pyte
     assert run.exit_code == 1
     assert report["errors"] == 1 and report["files"] == 9
     assert report["findings"] == [{
-        "path": "records/documents/1951-03-02-telegram-7.yaml", "line": 30, "column": 11,
+        "path": "records/documents/1951-03-02-telegram-7.yaml", "line": 31, "column": 11,
         "field": "messages[0].sent.at", "message": "invalid date '1951-02-30T09:00': February 1951 has 28 days",
         "severity": "error",
     }]

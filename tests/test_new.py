@@ -124,7 +124,7 @@ def test_filling_in_the_required_fields_makes_the_skeleton_valid(root: Path, kin
     assert run_cli("new", kind, record_id).exit_code == 0
     # A document also copies every value its page gives, says which it does not, and records the
     # repairs its text needs (the validator compares all three with the page): filled in too.
-    given = {".".join(path) for path in RECORD_PATH.values()} | {"source.not_on_page", "corrections"} \
+    given = {".".join(path) for path in RECORD_PATH.values()} | {"source.not_on_page", "corrections", "editorial_insertions"} \
         if kind == "document" else set()
     extra = {dotted for dotted in given if _get(curated, dotted.split(".")) is not None}
     filled = _fill(path.read_text(encoding="utf-8"), kind, curated, extra)
