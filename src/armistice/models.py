@@ -225,25 +225,17 @@ CUSTOM_ERRORS = frozenset(
 """Error types raised by this module's validators: their messages are complete as they stand."""
 
 
-def _id(kind: str | None) -> Any:
-    metadata: list[Any] = [
-        AfterValidator(_slug),
-        WithJsonSchema({"type": "string", "pattern": SLUG_PATTERN, "maxLength": MAX_ID_LENGTH,
-                        "not": {"anyOf": [{"enum": sorted(RESERVED_IDS)}, NO_NEWLINE]}}),
-        TypeName("id"),
-    ]
-    if kind:
-        metadata.append(Ref(kind))
-    return Annotated[str, *metadata]
+_ID_SCHEMA = WithJsonSchema({"type": "string", "pattern": SLUG_PATTERN, "maxLength": MAX_ID_LENGTH,
+                             "not": {"anyOf": [{"enum": sorted(RESERVED_IDS)}, NO_NEWLINE]}})
 
-
-Id = _id(None)
-PersonId = _id("person")
-PlaceId = _id("place")
-TopicId = _id("topic")
-EventId = _id("event")
-DocumentId = _id("document")
-OrganisationId = _id("organisation")
+Id = Annotated[str, AfterValidator(_slug), _ID_SCHEMA, TypeName("id")]
+"""An identifier; the kinds below are references to a record of that kind (checked by the rules)."""
+PersonId = Annotated[Id, Ref("person")]
+PlaceId = Annotated[Id, Ref("place")]
+TopicId = Annotated[Id, Ref("topic")]
+EventId = Annotated[Id, Ref("event")]
+DocumentId = Annotated[Id, Ref("document")]
+OrganisationId = Annotated[Id, Ref("organisation")]
 
 T = TypeVar("T")
 
@@ -257,13 +249,12 @@ def _unique(values: list[Any]) -> list[Any]:
     return values
 
 
-def UniqueList(item: Any, *, min_length: int = 0) -> Any:  # noqa: N802 - reads like a type
-    """A list whose items may not repeat (``uniqueItems`` in JSON Schema)."""
-    return Annotated[
-        list[item],
-        Field(min_length=min_length, json_schema_extra={"uniqueItems": True}),
-        AfterValidator(_unique),
-    ]
+UniqueList = Annotated[list[T], Field(min_length=0, json_schema_extra={"uniqueItems": True}), AfterValidator(_unique)]
+"""A list whose items may not repeat (``uniqueItems`` in JSON Schema)."""
+
+NonEmptyUniqueList = Annotated[list[T], Field(min_length=1, json_schema_extra={"uniqueItems": True}),
+                               AfterValidator(_unique)]
+"""A list of at least one item, none repeated."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -297,8 +288,10 @@ class Vocabulary(StrEnum):
         return result
 
 
-def Closed(vocabulary: type[Vocabulary]) -> Any:  # noqa: N802 - reads like a type
-    return Annotated[vocabulary, Strict(False)]
+V = TypeVar("V", bound=Vocabulary)
+
+Closed = Annotated[V, Strict(False)]
+"""A value of a closed vocabulary, given as its string (enums are the one place where strictness is relaxed)."""
 
 
 class DocumentKind(Vocabulary):
@@ -482,7 +475,7 @@ class Origin(Base):
     """The place of origin (a place id)."""
     as_written: Annotated[Line, Verbatim()]
     """The header line verbatim, editorial brackets included (e.g. 'from [BEIJING]')."""
-    basis: Closed(Basis)
+    basis: Closed[Basis]
     """Whose words name the place: the document's ('From BEIJING'), or the archive's editors' ('from [BEIJING]': the bracket is theirs)."""
     time: PartialDate | None = None
     """A time printed beside the place of origin without a label; the source does not say whether it is when the telegram was sent or received."""
@@ -528,7 +521,7 @@ class RegistrationNumber(Base):
 
     number: Line
     """The number verbatim, without the numero sign (e.g. '4061')."""
-    placement: Closed(NumberPlacement)
+    placement: Closed[NumberPlacement]
     """Where on the page the number stands."""
     date: PartialDate | None = None
     """A date written with the number, if any."""
@@ -539,7 +532,7 @@ class RegistrationNumber(Base):
 class HandlingNote(Base):
     """One note of the receiving cipher office ('Deciphered by Vaganov 1850 11 July')."""
 
-    action: Closed(HandlingAction)
+    action: Closed[HandlingAction]
     """What was done."""
     by: PersonId | None = None
     """Who did it, when named."""
@@ -562,7 +555,7 @@ class Reference(Base):
     """What it was, in plain words."""
     sender: PersonId | None = None
     """Who sent it, when the text makes it clear."""
-    recipients: UniqueList(PersonId) = []
+    recipients: UniqueList[PersonId] = []
     """To whom, when the text makes it clear."""
     date: PartialDate | None = None
     """Its date as given, no more precise than the text."""
@@ -582,9 +575,9 @@ class AgendaItem(Base):
 class Agenda(Base):
     """An agenda quoted in a message, as a numbered list: proposed, or only intended."""
 
-    proposed_by: Closed(Party)
+    proposed_by: Closed[Party]
     """The delegation whose agenda it is ('our side' read as the Korean-Chinese delegation, 'the American representatives' as the UN Command's)."""
-    status: Closed(ProposalStatus)
+    status: Closed[ProposalStatus]
     """Whether it was put to the conference ('proposed') or only meant to be ('intended': 'we intend to offer the following agenda')."""
     items: list[AgendaItem] = Field(min_length=1)
     """The points in order."""
@@ -599,15 +592,15 @@ class Message(Base):
     """What the message calls itself (e.g. 'brief report N° 1'), verbatim."""
     sender: PersonId
     """Who sent it (whose signature it bears)."""
-    co_authors: UniqueList(PersonId) = []
+    co_authors: UniqueList[PersonId] = []
     """Others the message names as writing it with the sender ('We (Li Kenong, Deng Hua, Xie Fang and Qiao Guanua) suggest')."""
     co_authors_as_written: Annotated[Line, Verbatim("message")] | None = None
     """The words that name the co-authors, verbatim from the message."""
-    recipients: UniqueList(PersonId, min_length=1)
+    recipients: NonEmptyUniqueList[PersonId]
     """To whom it is addressed."""
     addressed_as: Annotated[Line, Verbatim()] | None = None
     """The address line verbatim (e.g. 'To Comrade Mao Zedong.')."""
-    copies_to: UniqueList(PersonId) = []
+    copies_to: UniqueList[PersonId] = []
     """Who received copies ('Copies to Cdes. Kim Il Sung and Peng Dehuai')."""
     sent: Timed | None = None
     """When it was sent, from the time in its signature line."""
@@ -624,7 +617,7 @@ class Message(Base):
 class ArchivalReference(Base):
     """Where the Russian original is held, as the archive's citation gives it."""
 
-    repository: Closed(Repository)
+    repository: Closed[Repository]
     """The holding archive."""
     fond: Line | None = None
     """Fond (collection), as given; may contain letters ('059a')."""
@@ -660,7 +653,7 @@ class Transcription(Base):
 class Source(Base):
     """The archive's description of the document, verbatim where it is text."""
 
-    archive: Closed(ArchiveName)
+    archive: Closed[ArchiveName]
     """The publishing archive."""
     record_id: int | None = Field(default=None, ge=1)
     """The archive's record number, when the page gives one ('Record ID', or the number ending its address)."""
@@ -686,7 +679,7 @@ class Source(Base):
     """The date the archive uploaded the document ('Original Uploaded Date'), as a date."""
     transcription: Transcription
     """The page kept in the repository, which the record's text and page values are compared with."""
-    not_on_page: UniqueList(Closed(PageItem)) = []
+    not_on_page: UniqueList[Closed[PageItem]] = []
     """The values the page does not give: stated, so that an omission is visible and checked."""
 
 
@@ -695,7 +688,7 @@ class EditorialInsertion(Base):
 
     as_written: Annotated[Line, Verbatim()]
     """The insertion verbatim, brackets included ('[Stalin]')."""
-    kind: Closed(InsertionKind)
+    kind: Closed[InsertionKind]
     """What it does."""
 
 
@@ -706,9 +699,9 @@ class Proposal(Base):
     """Identifier within the document ('p1', 'p2' ...)."""
     what: Line
     """What is proposed, briefly, in the document's terms (the curators' summary)."""
-    status: Closed(ProposalStatus)
+    status: Closed[ProposalStatus]
     """What it was when the document speaks of it."""
-    proposed_by: UniqueList(PersonId) = []
+    proposed_by: UniqueList[PersonId] = []
     """The people who put it forward, where the document names them (a side such as 'the enemy' stays in as_written)."""
     message: Line | None = None
     """The id of the quoted message that records it; none for the covering telegram's own text."""
@@ -719,7 +712,7 @@ class Proposal(Base):
 class Attestation(Base):
     """The basis of one assertion about a person, place or organisation: whose words it rests on."""
 
-    basis: Closed(Basis)
+    basis: Closed[Basis]
     """Who says so: the document, the archive's editors or the curators."""
     document: DocumentId | None = None
     """The document whose words (or whose page's editorial matter) state it; required unless the basis is the curators'."""
@@ -779,7 +772,7 @@ class Correction(Base):
     """What the source text has, verbatim."""
     corrected: Text
     """What the record's text has instead. A removal keeps some context on both sides, so this is never empty."""
-    kind: Closed(CorrectionKind)
+    kind: Closed[CorrectionKind]
     """The sort of repair."""
     reason: Line
     """Why this is a slip of the transcription and not of the document."""
@@ -819,15 +812,15 @@ class Person(Record):
 
     name: Line
     """Canonical name in modern standard romanisation (Pinyin for Chinese, McCune-Reischauer-style for Korean names as the sources write them)."""
-    spellings: UniqueList(Line, min_length=1)
+    spellings: NonEmptyUniqueList[Line]
     """Every spelling the records' texts use for the person (matched case-insensitively, whole words)."""
-    code_names: UniqueList(Line) = []
+    code_names: UniqueList[Line] = []
     """Code names the person is addressed by ('Filippov' for Stalin)."""
-    identification: Closed(Identification)
+    identification: Closed[Identification]
     """How sure the identification of the recorded spellings with this person (and the canonical name) is; never assumed."""
     identified_by: list[Attestation] = Field(min_length=1)
     """What the identification rests on: the documents' words, the archive's insertions, the curators' knowledge (a first name the sources do not give is the curators')."""
-    side: Closed(Side) | None = None
+    side: Closed[Side] | None = None
     """The party the person acted for."""
     side_basis: list[Attestation] = []
     """What the side rests on; required with a side (the validator says so at the side)."""
@@ -850,11 +843,11 @@ class Place(Record):
 
     name: Line
     """Canonical name in modern romanisation."""
-    spellings: UniqueList(Line, min_length=1)
+    spellings: NonEmptyUniqueList[Line]
     """Every spelling the records' texts use (matched case-insensitively, whole words)."""
-    kind: Closed(PlaceKind) | None = None
+    kind: Closed[PlaceKind] | None = None
     """What sort of place it is; left out when the sources do not make it clear."""
-    identification: Closed(Identification)
+    identification: Closed[Identification]
     """How sure the identification is; never assumed. An uncertain place has no coordinates."""
     identified_by: list[Attestation] = Field(min_length=1)
     """What the identification rests on: the documents' words, the archive's insertions, the curators' knowledge."""
@@ -905,11 +898,11 @@ class Organisation(Record):
 
     name: Line
     """The name the project uses (in the sources' terms where they name it plainly)."""
-    spellings: UniqueList(Line, min_length=1)
+    spellings: NonEmptyUniqueList[Line]
     """Every spelling the records' texts use for it (matched case-insensitively, whole words)."""
-    kind: Closed(OrganisationKind) | None = None
+    kind: Closed[OrganisationKind] | None = None
     """What sort of body it is; left out when the sources do not make it clear."""
-    identification: Closed(Identification)
+    identification: Closed[Identification]
     """How sure the identification of the spellings with one body is; never assumed."""
     identified_by: list[Attestation] = Field(min_length=1)
     """What the identification rests on: the documents' words, the archive's insertions, the curators' knowledge."""
@@ -943,17 +936,17 @@ class Event(Record):
     """A short title."""
     date: PartialDate
     """When it happened, no more precise than the sources say."""
-    date_basis: Closed(DateBasis)
+    date_basis: Closed[DateBasis]
     """How the date is known: stated by a reporting document, or inferred from it."""
     date_words: Line | None = None
     """The words of a reporting document that the date rests on, verbatim (checked to occur in a document that reports the event)."""
     description: Text
     """What happened, in the sources' terms."""
-    places: UniqueList(PlaceId) = []
+    places: UniqueList[PlaceId] = []
     """Where it happened."""
-    people: UniqueList(PersonId) = []
+    people: UniqueList[PersonId] = []
     """Who took part, where the sources say."""
-    organisations: UniqueList(OrganisationId) = []
+    organisations: UniqueList[OrganisationId] = []
     """Organisations that took part, where the sources say."""
 
 
@@ -968,7 +961,7 @@ class Document(Record):
     """The title exactly as the archive gives it."""
     date: PartialDate
     """The document's date as the archive gives it."""
-    kind: Closed(DocumentKind)
+    kind: Closed[DocumentKind]
     """What the document is."""
     number: Line | None = None
     """The telegram's number from its header (e.g. '22834')."""
@@ -982,7 +975,7 @@ class Document(Record):
     """Who sent the document."""
     signature: Annotated[Line, Verbatim()] | None = None
     """The signature line verbatim (e.g. 'MAO ZEDONG')."""
-    recipients: UniqueList(PersonId, min_length=1)
+    recipients: NonEmptyUniqueList[PersonId]
     """To whom it is addressed."""
     addressed_as: Annotated[Line, Verbatim()] | None = None
     """The name the address line uses, verbatim (e.g. 'FILIPPOV', Stalin's code name)."""
@@ -1010,15 +1003,15 @@ class Document(Record):
     """Where the original is held, one entry per reference the page lists (none only when the page lists none: see source.not_on_page)."""
     source: Source
     """The archive's description of the document."""
-    mentioned_people: UniqueList(PersonId) = []
+    mentioned_people: UniqueList[PersonId] = []
     """People the text names who hold no other role in the document (sender, recipient, copy, message or handling)."""
-    mentioned_places: UniqueList(PlaceId) = []
+    mentioned_places: UniqueList[PlaceId] = []
     """Places the text names, other than the origin."""
-    mentioned_organisations: UniqueList(OrganisationId) = []
+    mentioned_organisations: UniqueList[OrganisationId] = []
     """Organisations the text names."""
-    topics: UniqueList(TopicId) = []
+    topics: UniqueList[TopicId] = []
     """Subjects the document deals with, from the controlled vocabulary."""
-    events: UniqueList(EventId) = []
+    events: UniqueList[EventId] = []
     """Dated events the document reports (happenings, never plans: those are proposals)."""
     proposals: list[Proposal] = []
     """Proposals, plans and intentions the document records, in the order of its text."""
@@ -1055,7 +1048,7 @@ class Tombstone(Record):
     record_kind: ClassVar[str] = "tombstone"
     called: ClassVar[str] = "A withdrawn record"
 
-    kind: Closed(RecordKind)
+    kind: Closed[RecordKind]
     """The kind of the withdrawn record."""
     withdrawn_in: Annotated[str, Field(pattern=VERSION_PATTERN)]
     """The release in which the record was withdrawn."""
@@ -1272,7 +1265,7 @@ class Contributor(Base):
 
     title: Line
     """Name of the person or organisation."""
-    roles: UniqueList(Line, min_length=1)
+    roles: NonEmptyUniqueList[Line]
     """What they did (Data Package roles such as 'creator', 'contributor')."""
     path: Annotated[str, Field(pattern="^https?://[^\\s]+$")] | None = None
     """A web page about them."""
@@ -1302,7 +1295,7 @@ class Dataset(Base):
     """Semantic version of the data (see the version policy)."""
     created: Annotated[str, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     """Date of this version (set by the release); never the time of a build, so builds are reproducible."""
-    keywords: UniqueList(Line, min_length=1)
+    keywords: NonEmptyUniqueList[Line]
     """Keywords for catalogues."""
     doi: Annotated[str, Field(pattern="^10\\.[0-9]{4,9}/[^\\s]+$")] | None = None
     """The DOI of this version, once the archive of releases (Zenodo) has minted one."""
