@@ -236,7 +236,8 @@ def write(count: int, out: Path, seed: int = 1951) -> None:
     places = [p for p in places if p["id"] in used_places]
     events = [e for e in events if e["places"][0] in used_places]
     for doc in documents:
-        doc.get("events", []) and doc.__setitem__("events", [e for e in doc["events"] if any(x["id"] == e for x in events)])
+        if doc.get("events"):
+            doc["events"] = [e for e in doc["events"] if any(x["id"] == e for x in events)]
         if "events" in doc and not doc["events"]:
             del doc["events"]
     if out.exists():

@@ -195,6 +195,7 @@ def cite(record_id: str | None, fmt: str, records: Path) -> None:
       armistice cite --format bibtex
       armistice cite 1951-08-13-ciphered-telegram-22834 --format chicago
     """
+    from armistice.models import Document, Person
     from armistice.release.citation import dataset_item, document_item, render
     from armistice.dataset import DatasetError, find_dataset, load_dataset
 
@@ -229,10 +230,11 @@ def cite(record_id: str | None, fmt: str, records: Path) -> None:
         sys.exit(1)
     collection = result.records
     document = collection.get("document", record_id)
-    if document is None:
+    if not isinstance(document, Document):
         click.echo(f"cite: no document {record_id!r} in {records}/documents/", err=True)
         sys.exit(1)
-    names = {entry.record.id: entry.record.name for entry in collection.entries("person")}
+    names = {entry.record.id: entry.record.name for entry in collection.entries("person")
+             if isinstance(entry.record, Person)}
     click.echo(render(document_item(document, dataset, names), fmt), nl=False)
 
 

@@ -27,7 +27,7 @@ import unicodedata
 import typing
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar, Iterator, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Iterator, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -1029,12 +1029,16 @@ class Document(Record):
 WITHDRAWABLE: tuple[type[Record], ...] = (Document, Person, Place, Organisation, Topic, Event)
 """The kinds a tombstone can withdraw, in the order they are documented and built."""
 
-RecordKind = Vocabulary(  # type: ignore[misc]
-    "RecordKind",
-    [(model.record_kind.upper(), (model.record_kind, f"{model.called} (records/{model.folder}/)."))
-     for model in WITHDRAWABLE],
-    module=__name__,
-)
+if TYPE_CHECKING:  # the members come from the record kinds at run time; a type checker sees the class
+    class RecordKind(Vocabulary):
+        """The kinds of record, by the name used in messages and tombstones."""
+else:
+    RecordKind = Vocabulary(
+        "RecordKind",
+        [(model.record_kind.upper(), (model.record_kind, f"{model.called} (records/{model.folder}/)."))
+         for model in WITHDRAWABLE],
+        module=__name__,
+    )
 RecordKind.__doc__ = "The kinds of record, by the name used in messages and tombstones."
 
 
@@ -1086,9 +1090,9 @@ def split_annotation(annotation: Any) -> tuple[Any, list[Any], bool]:
             args = typing.get_args(annotation)
             annotation, metadata = args[0], metadata + list(args[1:])
         elif origin in (typing.Union, types.UnionType):
-            args = [a for a in typing.get_args(annotation) if a is not type(None)]
-            optional = optional or len(args) < len(typing.get_args(annotation))
-            annotation = args[0]
+            members = [a for a in typing.get_args(annotation) if a is not type(None)]
+            optional = optional or len(members) < len(typing.get_args(annotation))
+            annotation = members[0]
         else:
             return annotation, metadata, optional
 

@@ -152,8 +152,8 @@ def render(topics: list[Any] | None = None, records: Iterable[BaseModel] = ()) -
     for model in RECORD_KINDS:
         _nested(model, nested)
     out += ["## Parts of records", "", "Mappings used inside the record kinds above.", ""]
-    for model in nested:
-        out += [f"### {model.__name__}", "", _doc(model), ""] + _table(model, shown) + [""]
+    for part in nested:
+        out += [f"### {part.__name__}", "", _doc(part), ""] + _table(part, shown) + [""]
     out += ["## Controlled vocabularies", "", "Closed lists: any other value is an error.", ""]
     for vocabulary in _vocabularies(list(RECORD_KINDS) + nested):
         out += [f"### {vocabulary.__name__}", "", _doc(vocabulary), "", "| value | meaning |", "|---|---|"]

@@ -216,7 +216,7 @@ def _describe(value: Any) -> str:
     return "nothing" if value is None else type(value).__name__
 
 
-def _message(error: dict[str, Any], model: type[BaseModel]) -> str:
+def _message(error: Any, model: type[BaseModel]) -> str:
     kind = error["type"]
     loc = tuple(error["loc"])
     value = error.get("input")

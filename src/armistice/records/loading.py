@@ -33,6 +33,7 @@ import errno
 import math
 import os
 import re
+import typing
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,8 +89,8 @@ class _ComposeOnly(_BaseLoader):  # type: ignore[misc, valid-type]
     def __init__(self, stream: str):
         super().__init__(stream)
         self.ancestors: dict[Any, Any] = {}
-        self.descend_resolver = self.ancestors.__setitem__  # type: ignore[method-assign]
-        self.ascend_resolver = self.ancestors.popitem  # type: ignore[method-assign, assignment]
+        self.descend_resolver = self.ancestors.__setitem__
+        self.ascend_resolver = self.ancestors.popitem
 
     def resolve(self, kind: type, value: Any, implicit: Any) -> str:
         if kind is yaml.ScalarNode:
@@ -200,11 +201,11 @@ def _resolve_plain(value: str) -> Any:
                 f"{INT_RANGE[0]} to {INT_RANGE[1]} (quote it if it is text)")
         return number
     if _FLOAT.fullmatch(value):
-        number = float(value)
-        if not math.isfinite(number):
+        real = float(value)
+        if not math.isfinite(real):
             shown = value if len(value) <= 30 else value[:27] + "..."
             raise _Unrepresentable(f"number {shown} is too large to hold (quote it if it is text)")
-        return number
+        return real
     return value
 
 
@@ -217,7 +218,9 @@ def reads_as_text(value: str) -> bool:
 
 
 def _mark(node: yaml.Node | yaml.Event) -> tuple[int, int]:
-    return node.start_mark.line + 1, node.start_mark.column + 1
+    mark = node.start_mark
+    assert mark is not None, "libyaml marks every node and event"
+    return mark.line + 1, mark.column + 1
 
 
 def _tag_problem(path: str, at: yaml.Node | yaml.Event, where: FieldPath, tag: str) -> LoadError:
@@ -255,7 +258,7 @@ def _build(root: yaml.Node, file: str, positions: tuple[dict, dict] | None = Non
             values[path] = _mark(node)
         tag = node.tag
         if tag is _PLAIN_SCALAR:
-            if node.style:  # quoted or block: text as written
+            if typing.cast(yaml.ScalarNode, node).style:  # quoted or block: text as written
                 return node.value
             try:
                 return _resolve_plain(node.value)
@@ -352,7 +355,8 @@ def _check_events(text: str, path: str) -> None:
         if is_key:
             if tag is not None or kind is not yaml.ScalarEvent:
                 raise _fail(path, *_mark(event), format_field(where), "keys must be plain words")
-            top[2], top[3] = event.value, False  # type: ignore[index]
+            assert top is not None  # a key is read only inside an open mapping
+            top[2], top[3] = typing.cast(yaml.ScalarEvent, event).value, False
             continue
         if tag is not None:
             raise _tag_problem(path, event, where, tag)

@@ -54,6 +54,7 @@ def make_context(collection: Collection, base: Path | None = None) -> Context:
     tombstones: dict[tuple[str, str], Any] = {}
     tombstone_paths: dict[tuple[str, str], str] = {}
     for entry in collection.entries("tombstone"):
+        assert isinstance(entry.record, Tombstone)
         key = (entry.record.kind.value, entry.record.id)
         tombstones[key] = entry.record
         tombstone_paths[key] = entry.loaded.path

@@ -202,9 +202,9 @@ def compare(doc: Document, page: Page) -> Iterator[Problem]:
 
 def _references(doc: Document, listed: list[str], line: int) -> Iterator[Problem]:
     recorded = {reference.as_written for reference in doc.archival_references}
-    for reference in listed:
-        if reference not in recorded:
-            yield ("archival_references",), (f"the page lists the reference {_quote(reference)} (line {line}); "
+    for listed_reference in listed:
+        if listed_reference not in recorded:
+            yield ("archival_references",), (f"the page lists the reference {_quote(listed_reference)} (line {line}); "
                                              "the record has no entry for it")
     for index, reference in enumerate(doc.archival_references):
         here = ("archival_references", index)

@@ -11,7 +11,7 @@ from typing import Iterator
 
 from pydantic import BaseModel
 
-from armistice.models import KIND_BY_NAME, Document, reference_values
+from armistice.models import KIND_BY_NAME, Document, Tombstone, reference_values
 from armistice.records.findings import FieldPath, Finding
 from armistice.records.files import Entry
 from armistice.rules.context import Context
@@ -68,6 +68,7 @@ class References:
                 yield item.finding
         for entry in context.registry.entries("tombstone"):
             stone = entry.record
+            assert isinstance(stone, Tombstone)
             kind = stone.kind.value
             if stone.replaced_by and not self._exists(context, kind, stone.replaced_by):
                 yield at(entry, ("replaced_by",), f"unknown {kind} {stone.replaced_by!r}")
