@@ -47,6 +47,9 @@ def check_verbatim(entry: Entry, context: Context) -> Iterator[Finding]:
             if squash(value) not in body:
                 what = "agenda item not" if "agenda" in path else "not"
                 yield at(entry, path, f"{what} found verbatim in the message text")
+    for path, value in verbatim_values(doc, "message"):
+        if path[0] != "messages" and squash(value) not in text:  # no message holds it: the document's words
+            yield at(entry, path, f"{value!r} is not found verbatim in the document's text")
     for path, value in verbatim_values(doc, "document"):
         if path[0] == "messages" and path[-1] == "text":
             continue  # reported above, in the message's own words
