@@ -901,6 +901,8 @@ class Document(Record):
     """Repairs of the transcription, in the order they are applied to the source text."""
     notes: Text | None = None
     """Curator's notes on the document or its transcription."""
+    draft_open: UniqueList(Line) = []
+    """What ``armistice draft`` could not decide, one entry per field path (with why): each is an error until the curator decides it and removes the entry."""
     text: Text
     """The full English text, paragraphs separated by blank lines, repairs applied."""
 
