@@ -363,5 +363,40 @@ def new(kind: str, record_id: str, records: Path) -> None:
                f"then run: armistice validate {shown(path)}")
 
 
+@main.command()
+@click.argument("page", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--id", "record_id", default=None, help="The new record's id (default: its date, kind and number).")
+@click.option("-o", "out", type=click.Path(path_type=Path), default=None,
+              help="Where to write the record (default: records/documents/ID.yaml).")
+@click.option("--records", "records", type=click.Path(path_type=Path), default=DEFAULT_RECORDS, show_default=True,
+              help="The records root whose people and places the draft links.")
+def draft(page: Path, record_id: str | None, out: Path | None, records: Path) -> None:
+    """Draft a document record from an archive PAGE (either layout), for a curator to check.
+
+    Keeps the page under sources/ (named by its SHA-256), and writes the record in canonical form with
+    every value the page gives mechanically; what it cannot decide is listed in the record's
+    draft_open, which `armistice validate` reports until each entry is resolved. It never invents.
+
+    \b
+    Example:
+      armistice draft page.txt   # writes sources/<sha>.txt and records/documents/<id>.yaml
+    """
+    from armistice.records.draft import DraftError, draft as make_draft, write
+    from armistice.records.files import shown
+    from armistice.records.skeleton import is_records_root
+    from armistice.page import PageError
+
+    if not is_records_root(records):
+        raise click.UsageError(f"{records}: not a records folder (no documents/, people/ ... inside it)")
+    try:
+        result = make_draft(page, records, record_id)
+        kept, target = write(result, records, out)
+    except (DraftError, PageError) as error:
+        click.echo(f"draft: {error}", err=True)
+        sys.exit(1)
+    click.echo(f"kept {shown(kept)}; wrote {shown(target)} with {len(result.open)} values left open: "
+               f"run armistice validate {shown(target)}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -72,7 +72,8 @@ class Verbatim:
     """Marks a field that copies the source's own words, checked to occur in the text ``within`` names.
 
     ``within`` is ``"document"`` (the document's text), ``"message"`` (the text of the quoted message
-    holding the field) or ``"page"`` (a value the kept archive page gives, such as a reference its citation
+    holding the field; the document's text when no message holds it, as for the document's own
+    ``refers_to``) or ``"page"`` (a value the kept archive page gives, such as a reference its citation
     lists: compared with the page by :mod:`armistice.rules.page`).
     """
 
@@ -443,6 +444,31 @@ class ArchiveName(Vocabulary):
     WILSON_CENTER = "Wilson Center Digital Archive", "The Wilson Center Digital Archive (History and Public Policy Program), digitalarchive.wilsoncenter.org."
 
 
+class Direction(Vocabulary):
+    """Which way the copy went through the cipher office whose form it is."""
+
+    INCOMING = "incoming", "Received from the sender's cipher office and deciphered here (the usual copy: 'From BEIJING ... Received')."
+    OUTGOING = "outgoing", "A copy of a telegram this office sent on ('COPY OF AN OUTGOING TELEGRAM'): it received the text, then sent it."
+
+
+class MarkingKind(Vocabulary):
+    """A marking the header carries, by its words."""
+
+    TOP_PRIORITY = "top-priority", "'TOP PRIORITY': to be sent and delivered before anything else."
+    URGENT = "urgent", "'URGENT'."
+    SPECIAL = "special", "'SPECIAL': a telegram of the special (leadership) series."
+    TOP_SECRET = "top-secret", "'TOP SECRET'."
+    SECRET = "secret", "'SECRET'."
+    COPY_OF_OUTGOING_TELEGRAM = "copy-of-outgoing-telegram", "'COPY OF AN OUTGOING TELEGRAM': the copy of a telegram the office sent (see direction)."
+
+
+class Clock(Vocabulary):
+    """The time zone a page states for a time ('19:55 Moscow time')."""
+
+    MOSCOW = "moscow", "'Moscow time'."
+    BEIJING = "beijing", "'Beijing time'."
+
+
 # --------------------------------------------------------------------------------------------
 # Building blocks
 # --------------------------------------------------------------------------------------------
@@ -466,6 +492,8 @@ class Timed(Base):
     """The moment as a partial date, local clock time of the place where it was noted."""
     as_written: Annotated[Line, Verbatim()]
     """The words and figures of the source, verbatim (e.g. 'Received 17:20 13.8.1951')."""
+    clock: Closed[Clock] | None = None
+    """The time zone the page states for this time ('Moscow time'); none when it states none (then the local clock of the place where it was noted)."""
 
 
 class Origin(Base):
@@ -479,6 +507,33 @@ class Origin(Base):
     """Whose words name the place: the document's ('From BEIJING'), or the archive's editors' ('from [BEIJING]': the bracket is theirs)."""
     time: PartialDate | None = None
     """A time printed beside the place of origin without a label; the source does not say whether it is when the telegram was sent or received."""
+
+
+class Intermediary(Base):
+    """Someone between the sender and the addressee, through whom the telegram passed ('via Terebin')."""
+
+    person: PersonId
+    """The intermediary (a person id)."""
+    as_written: Annotated[Line, Verbatim()]
+    """The words naming them, verbatim (e.g. 'To KRASOVSKY. Transmit the following answer to MAO ZEDONG')."""
+
+
+class Destination(Base):
+    """Where the telegram was sent to, as the header says."""
+
+    place: PlaceId
+    """The place of destination (a place id)."""
+    as_written: Annotated[Line, Verbatim()]
+    """The header's words verbatim, editorial brackets included (e.g. 'BEIJING--', 'BEIPING [SIC]')."""
+
+
+class Marking(Base):
+    """A marking of the header ('TOP SECRET'), from a closed vocabulary, with its words."""
+
+    kind: Closed[MarkingKind]
+    """What the marking is."""
+    as_written: Annotated[Line, Verbatim()]
+    """The marking verbatim (e.g. 'TOP PRIORITY')."""
 
 
 class Copy(Base):
@@ -549,7 +604,7 @@ class HandlingNote(Base):
 
 
 class Reference(Base):
-    """An earlier telegram a message refers to ('your telegram of 11 August 7:00')."""
+    """An earlier telegram a message, or the document itself, refers to ('your telegram of 11 August 7:00')."""
 
     description: Line
     """What it was, in plain words."""
@@ -560,7 +615,7 @@ class Reference(Base):
     date: PartialDate | None = None
     """Its date as given, no more precise than the text."""
     as_written: Annotated[Line, Verbatim("message")]
-    """The words of the text that refer to it, verbatim."""
+    """The words of the text that refer to it, verbatim (in the message's text; for the document's own references, in the document's)."""
 
 
 class AgendaItem(Base):
@@ -986,7 +1041,19 @@ class Document(Record):
     origin: Origin | None = None
     """Where it was sent from."""
     received: Timed | None = None
-    """When the receiving cipher office received it."""
+    """When the cipher office whose copy this is received it: from the sender for an incoming telegram, from its author for sending on when the copy is outgoing (see direction)."""
+    direction: Closed[Direction] | None = None
+    """Which way the copy went; none when the page does not mark it (read as incoming: received after it was sent)."""
+    sent: Timed | None = None
+    """When the telegram itself was sent, where the page says (an outgoing copy's 'sent at 02:15')."""
+    via: list[Intermediary] = []
+    """The intermediaries between the sender and the addressee, in order."""
+    destination: Destination | None = None
+    """Where it was sent to, where the header says."""
+    markings: list[Marking] = []
+    """The header's markings, in the order of the page."""
+    refers_to: list[Reference] = []
+    """Other telegrams the document itself refers to ('In addition to my No. 2390'); their words are found in the document's text."""
     distribution: list[Copy] = []
     """Who received copies, in the order of the list."""
     distribution_as_written: Annotated[Text, Verbatim()] | None = None
@@ -1021,6 +1088,8 @@ class Document(Record):
     """Repairs of the transcription, in the order they are applied to the source text."""
     notes: Text | None = None
     """Curator's notes on the document or its transcription."""
+    draft_open: UniqueList[Line] = []
+    """What ``armistice draft`` could not decide, one entry per field path (with why): each is an error until the curator decides it and removes the entry."""
     text: Text
     """The full English text, paragraphs separated by blank lines, repairs applied."""
 

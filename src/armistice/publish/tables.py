@@ -48,6 +48,8 @@ from armistice.models import (
     Event,
     FieldSpec,
     HandlingNote,
+    Intermediary,
+    Marking,
     Message,
     Person,
     Organisation,
@@ -174,11 +176,14 @@ def model_columns(model: type[BaseModel], prefix: str = "", path: tuple[str, ...
             continue  # lists of mappings or references are tables of their own
         if spec.is_model:
             if spec.base is Timed:
-                at, written = model_fields(Timed)
+                at, written, *others = model_fields(Timed)
                 columns += _date_columns(prefix + name, f"{_describe(spec)} {_describe(at)}", at, needed,
                                          here + (at.name,))
                 columns.append(Column(f"{prefix}{name}_{written.name}", _describe(written), _field_schema(written),
                                       needed, here + (written.name,), uri=written.uri))
+                columns += [Column(f"{prefix}{name}_{other.name}", _describe(other), _field_schema(other),
+                                   needed and other.required, here + (other.name,), uri=other.uri)
+                            for other in others]
             else:
                 columns += model_columns(spec.base, f"{prefix}{name}_", here, needed)
             continue
@@ -502,6 +507,9 @@ MESSAGES = child("messages", title="Quoted messages", model=Message, parent=DOCU
 MESSAGE_REFERENCES = child("message_references", title="Earlier telegrams referred to", model=Reference,
                            parent=MESSAGES, list_path=("refers_to",), parent_columns=MSG, parent_keys=("id",),
                            descriptions=MSG_TEXT, refs=("message",), text_licence=True)
+DOCUMENT_REFERENCES = child("document_references", title="Telegrams the document refers to", model=Reference,
+                            parent=DOCUMENTS, list_path=("refers_to",), parent_columns=DOC, parent_keys=DOC_KEY,
+                            descriptions=DOC_TEXT, refs=("document",), text_licence=True)
 STAMPS = child("stamps", title="Stamps", model=Stamp, parent=DOCUMENTS, list_path=("stamps",), parent_columns=DOC,
                parent_keys=DOC_KEY, descriptions=DOC_TEXT, refs=("document",), text_licence=True)
 
@@ -542,6 +550,16 @@ TABLES: list[Table] = [
          parent_refs=(None, None), target_kind="person"),
     child("agenda_items", title="Agenda items", model=AgendaItem, parent=MESSAGES, list_path=("agenda", "items"),
           parent_columns=MSG, parent_keys=("id",), descriptions=MSG_TEXT, refs=("message",), text_licence=True),
+    child("document_via", title="Intermediaries", model=Intermediary, parent=DOCUMENTS, list_path=("via",),
+          parent_columns=DOC, parent_keys=DOC_KEY, descriptions=DOC_TEXT, refs=("document",), text_licence=True),
+    child("document_markings", title="Markings", model=Marking, parent=DOCUMENTS, list_path=("markings",),
+          parent_columns=DOC, parent_keys=DOC_KEY, descriptions=DOC_TEXT, refs=("document",), text_licence=True,
+          facets=("kind",)),
+    DOCUMENT_REFERENCES,
+    link("document_reference_recipients", title="Recipients of telegrams the document refers to",
+         description="To whom a telegram the document refers to was sent.", parent=DOCUMENT_REFERENCES,
+         lists=(Link(("recipients",)),), parent_columns=("document_id", "reference_position"),
+         parent_keys=("document_id", "position"), parent_refs=(None, None), target_kind="person"),
     child("distribution", title="Distribution of copies", model=Copy, parent=DOCUMENTS, list_path=("distribution",),
           parent_columns=DOC, parent_keys=DOC_KEY, descriptions=DOC_TEXT, refs=("document",)),
     STAMPS,

@@ -3,7 +3,13 @@
 A quoted message is not dated after the document that forwards it, an earlier telegram it refers to
 is not dated after it, a telegram is not received before it was sent or dated, the cipher office
 does not handle it before receiving it, and an event is not reported before it happened. Clock
-times are local, so comparisons allow :data:`armistice.dates.CLOCK_MARGIN`.
+times are local, so comparisons allow :data:`armistice.dates.CLOCK_MARGIN` (which also spans the
+hours between Moscow and Beijing time when a page states its clocks).
+
+The order of receipt and sending follows the copy's ``direction``: an incoming telegram is sent,
+then received; an outgoing copy ("COPY OF AN OUTGOING TELEGRAM") is received by the cipher office
+from its author, then sent, so its receipt before its sending is the normal order. A copy marked as
+outgoing must say ``direction: outgoing``, so the reading view and these rules read it as such.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from armistice import dates
-from armistice.models import Document, Event
+from armistice.models import Direction, Document, Event, MarkingKind
 from armistice.records.findings import FieldPath, Finding
 from armistice.records.files import Entry
 from armistice.rules.context import Context
@@ -54,6 +60,7 @@ def check_order(entry: Entry, context: Context) -> Iterator[Finding]:
                 if note.at:
                     yield from _not_after(entry, ("handling", index, "at"), doc.received.at, note.at,
                                           "the cipher office cannot handle a telegram before receiving it")
+        yield from _sending(entry, doc)
         for index, event_id in enumerate(doc.events):
             event = context.get("event", event_id)
             if isinstance(event, Event):
@@ -61,3 +68,25 @@ def check_order(entry: Entry, context: Context) -> Iterator[Finding]:
                                       f"event {event_id!r} is dated after the document reporting it")
 
 
+
+
+def _sending(entry: Entry, doc: Document) -> Iterator[Finding]:
+    """The covering telegram's own sending, in the order its copy's direction gives."""
+    outgoing = doc.direction == Direction.OUTGOING
+    for index, marking in enumerate(doc.markings):
+        if marking.kind == MarkingKind.COPY_OF_OUTGOING_TELEGRAM and not outgoing:
+            yield at(entry, ("markings", index, "kind"), "the copy is marked as an outgoing telegram: "
+                     "say direction: outgoing, so it is read as sent after the cipher office received it")
+    if doc.sent is None:
+        return
+    if doc.received and outgoing:
+        yield from _not_after(entry, ("sent", "at"), doc.received.at, doc.sent.at,
+                              "an outgoing copy cannot be sent before the cipher office received it")
+    elif doc.received:
+        yield from _not_after(entry, ("sent", "at"), doc.sent.at, doc.received.at,
+                              "an incoming telegram cannot be received before it was sent "
+                              "(an outgoing copy says direction: outgoing)")
+    for index, message in enumerate(doc.messages):
+        if message.sent:
+            yield from _not_after(entry, ("messages", index, "sent", "at"), message.sent.at, doc.sent.at,
+                                  "a quoted message cannot be sent after the telegram that forwards it")

@@ -30,7 +30,7 @@ from armistice.records.files import (Collection, Entry, Loading, admit, duplicat
                                      plan, shown)
 from armistice.records.findings import Finding
 from armistice.records.loading import Loaded
-from armistice.rules import chronology, fidelity, grounding, identity, provenance, references
+from armistice.rules import chronology, drafted, fidelity, grounding, identity, provenance, references
 from armistice.rules.context import Context, make_context, unreadable_ids
 from armistice.rules.rule import RecordRule, Rule
 
@@ -50,6 +50,7 @@ RULES: tuple[Callable[[], Rule], ...] = (
     partial(RecordRule, fidelity.check_transcription),
     provenance.Provenance,
     references.EventsReported,
+    partial(RecordRule, drafted.check_open),
 )
 """Every rule, in the order its findings on one record are reported (and its collection-wide
 findings at the end); each call gives the rule with nothing gathered yet."""

@@ -53,6 +53,9 @@ def check_verbatim(entry: Entry, context: Context) -> Iterator[Finding]:
         if proposal.message is not None and proposal.message not in messages:
             yield at(entry, ("proposals", index, "message"), f"no quoted message {proposal.message!r} in this document "
                      f"(its messages: {', '.join(sorted(messages)) or 'none'})")
+    for path, value in verbatim_values(doc, "message"):
+        if path[0] != "messages" and squash(value) not in text:  # no message holds it: the document's words
+            yield at(entry, path, f"{value!r} is not found verbatim in the document's text")
     for path, value in verbatim_values(doc, "document"):
         if path[0] == "messages" and path[-1] == "text":
             continue  # reported above, in the message's own words

@@ -114,8 +114,12 @@ def _difference(ours: Any, theirs: Any) -> str:
             f"page has {_quote('...' + b[start:index + 40])}")
 
 
-def _page_values(doc: Document, page: Page) -> dict[str, tuple[Any, int]]:
-    """Each page item the page gives, as the record would hold it, with its line on the page."""
+def page_values(page: Page) -> dict[str, tuple[Any, int]]:
+    """Each page item the page gives, as the record would hold it, with its line on the page.
+
+    The one reading of what a page gives: the comparison below checks a record against it, and
+    ``armistice draft`` fills a new record from it, so the two never disagree.
+    """
     values: dict[str, tuple[Any, int]] = {}
     date, title = page_title(page)
     line = page.heading.line if page.heading else 1
@@ -175,7 +179,7 @@ def _record_value(doc: Document, path: tuple[str, ...]) -> Any:
 
 def compare(doc: Document, page: Page) -> Iterator[Problem]:
     """Every difference between the record's page values and the kept page, each at the record's field."""
-    given = _page_values(doc, page)
+    given = page_values(page)
     absent = {PageItem(item) for item in doc.source.not_on_page}
     for index, item in enumerate(doc.source.not_on_page):
         if PageItem(item) in given:

@@ -1,0 +1,87 @@
+"""`armistice draft PAGE`: a record drafted from a page gets no value wrong and marks what it leaves open.
+
+Each seed is drafted from its own kept page and compared with its curated record field by field
+(iterating over the records, never naming one); the synthetic page in the current layout drafts into
+the valid fixture. What the draft leaves open is reported by `armistice validate` until resolved.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from armistice.records.draft import compare_records, draft
+from armistice.records.loading import load_file
+from conftest import run_cli
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = sorted((REPO / "records" / "documents").glob("*.yaml"))
+PAGES = Path(__file__).parent / "fixtures" / "pages"
+
+
+@pytest.mark.parametrize("seed", SEEDS, ids=[seed.stem for seed in SEEDS])
+def test_a_drafted_seed_gets_no_value_wrong_and_every_page_value_right(seed: Path) -> None:
+    """Fails if the draft invents or misreads any value, or leaves out a value the page gives."""
+    curated = load_file(seed).data
+    drafted = draft(REPO / curated["source"]["transcription"]["file"], REPO / "records", curated["id"]).record
+    counts = compare_records(drafted, curated)
+    assert {group: c["wrong"] for group, c in counts.items() if c["wrong"]} == {}
+    assert counts["page"]["open"] == 0 and counts["page"]["right"] > 0
+    assert counts["text"]["right"] == 1  # the page's text, which the curated repairs turn into the record's
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", SEEDS, ids=[seed.stem for seed in SEEDS])
+def test_a_drafted_seed_validates_except_for_what_it_leaves_open(seed: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fails if a draft written in place of the seed has an error other than its open values."""
+    for folder in ("records", "sources"):
+        shutil.copytree(REPO / folder, tmp_path / folder)
+    (tmp_path / "records" / "documents" / seed.name).unlink()
+    monkeypatch.chdir(tmp_path)
+    curated = load_file(seed).data
+    run = run_cli("draft", curated["source"]["transcription"]["file"], "--id", curated["id"])
+    assert run.exit_code == 0, run.output
+    written = load_file(Path("records/documents") / seed.name).data
+    assert written["source"]["transcription"] == curated["source"]["transcription"]  # the kept page, by name
+    assert run_cli("fmt", "--check", "records").exit_code == 0  # canonical form
+    run = run_cli("validate", "records")
+    mine = [line for line in run.lines if line.startswith(f"records/documents/{seed.name}:")]
+    assert run.exit_code == 1 and _only_open_values_reported(mine, written["draft_open"]), run.output
+    others = [line for line in run.lines if ".yaml:" in line and line not in mine and ": warning: " not in line]
+    # a spelling only the curator's repair of a transcription slip brings into the text ('Nam II' -> 'Nam Il')
+    assert all("occurs in no document's title, summary or text" in line for line in others), run.output
+
+
+def _only_open_values_reported(lines: list[str], open_: list[str]) -> bool:
+    """Every error names an entry of draft_open, or a field one of them leaves open; each entry is reported."""
+    fields = [line.split(": ")[1] for line in lines if ".yaml:" in line and ": warning: " not in line]
+    allowed = {f"draft_open[{i}]" for i in range(len(open_))} | {entry.split(":")[0] for entry in open_}
+    reported = {f"draft_open[{i}]" for i in range(len(open_))} <= set(fields) or any(
+        f in {entry.split(":")[0] for entry in open_} for f in fields)  # model errors come before the rules
+    return bool(fields) and set(fields) <= allowed and reported
+
+
+def test_a_page_in_the_current_layout_drafts_with_its_open_values_reported(valid_root: Path) -> None:
+    """Fails if a current-layout page is misread, or a required value it lacks goes unreported."""
+    run = run_cli("draft", str(PAGES / "current-layout.txt"), "--id", "1950-06-05-telegram-9")
+    assert run.exit_code == 0, run.output
+    record = load_file(Path("records/documents/1950-06-05-telegram-9.yaml")).data
+    kept = Path(record["source"]["transcription"]["file"])
+    assert kept.read_bytes() == (PAGES / "current-layout.txt").read_bytes()
+    assert record["source"]["transcription"]["text_ends_before"].endswith("Summary")
+    assert record["markings"][0]["as_written"] in record["text"]
+    assert "record_id" in record["source"]["not_on_page"]
+    run = run_cli("validate", "records")
+    assert run.exit_code == 1 and _only_open_values_reported(run.lines, record["draft_open"]), run.output
+
+
+def test_drafting_never_overwrites_a_record(valid_root: Path) -> None:
+    """Fails if a draft replaces a curated record of the same id."""
+    existing = next(Path("records/documents").glob("*.yaml"))
+    before = existing.read_bytes()
+    run = run_cli("draft", "sources/sample.txt", "--id", existing.stem)
+    assert run.exit_code == 1 and run.exception is None and "never overwrites" in run.output
+    assert existing.read_bytes() == before
