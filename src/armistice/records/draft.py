@@ -29,6 +29,7 @@ from armistice.page import DATE_AS_WRITTEN, MONTHS, Page, label_of, read_page
 from armistice.records.files import load_entry
 from armistice.records.fmt import format_text
 from armistice.rules.names import NameIndex, names_of
+from armistice.rules.fidelity import BRACKET
 from armistice.rules.page import RECORD_PATH, page_values, parse_reference
 
 TRANSLATION_LABELS = {"translation - english": "en", "- english translation": "en", "english translation": "en"}
@@ -149,6 +150,22 @@ def _moment(time: str, date: str) -> str | None:
     return f"{year}-{int(month):02d}-{int(day):02d}T{clock[:2]}:{clock[2:]}"
 
 
+SURE_INSERTIONS = {"[...]": "omission", "[signature]": "description"}
+"""Bracketed insertions whose kind their words alone decide; any other is left to the curator."""
+
+
+def _insertions(text: str, record: dict[str, Any], open_: list[str]) -> None:
+    """The editorial insertions of the text, in order; those whose kind is not certain are left open."""
+    found = list(dict.fromkeys(b for b in BRACKET.findall(text) if not b.startswith("[Stamp:")))
+    record["editorial_insertions"] = [{"as_written": b, "kind": SURE_INSERTIONS[b]} for b in found
+                                      if b in SURE_INSERTIONS] or None
+    if not record["editorial_insertions"]:
+        del record["editorial_insertions"]
+    undecided = [b for b in found if b not in SURE_INSERTIONS]
+    if undecided:
+        open_.append("editorial_insertions: say the kind of " + ", ".join(undecided))
+
+
 def _header(text: str, reg: Registry, record: dict[str, Any], open_: list[str]) -> None:
     lines = [line.strip().rstrip("\\").strip() for line in text.splitlines()]
     head: list[str] = []
@@ -174,7 +191,9 @@ def _header(text: str, reg: Registry, record: dict[str, Any], open_: list[str]) 
         if (match := ORIGIN.match(plain)) and "origin" not in record:
             place = reg.where(match.group("place"))
             if place:
-                origin: dict[str, Any] = {"place": place, "as_written": match.group("all")}
+                # the editors' brackets around the place make the words theirs, not the telegram's
+                origin: dict[str, Any] = {"place": place, "as_written": match.group("all"),
+                                          "basis": "archive" if "[" in match.group("all") else "document"}
                 if match.group("time"):
                     time, date = match.group("time").split()
                     origin["time"] = _moment(time, date)
@@ -187,6 +206,7 @@ def _header(text: str, reg: Registry, record: dict[str, Any], open_: list[str]) 
         if (match := ADDRESS.match(plain)) and "addressed_as" not in record:
             who = reg.who(match.group("name"))
             record["addressed_as"] = match.group("name")
+            record["address"] = plain
             if who:
                 record["recipients"] = [who]
     for index, line in enumerate(head):
@@ -245,7 +265,12 @@ def _distribution(head: list[str], reg: Registry, record: dict[str, Any]) -> Non
     if not entries or None in people:
         return  # a name the registry lacks: the curator writes the list
     record["distribution"] = []
-    for entry, person in zip(entries, people):
+    for entry, person in zip(entries, people, strict=True):
+        previous = record["distribution"][-1] if record["distribution"] else None
+        if previous and previous["person"] == person and not entry.get("copy_number") \
+                and "copy_number" not in previous:  # 'to Cde. Stalin' twice: two copies, as 'Stalin (2)' is
+            previous["copies"] = previous.get("copies", 1) + 1
+            continue
         copy: dict[str, Any] = {"person": person}
         if entry.get("copies"):
             copy["copies"] = int(entry["copies"])
@@ -352,6 +377,7 @@ def draft(page_path: Path, records: Path, record_id: str | None = None) -> Draft
     if not src["not_on_page"]:
         del src["not_on_page"]
     record["text"] = text + "\n"
+    _insertions(text, record, open_)
     if record_id is None and date and record.get("kind") and record.get("number"):
         record_id = f"{date[:10]}-{record['kind']}-{record['number']}"
     for required in ("kind", "sender", "recipients"):
@@ -413,11 +439,12 @@ def write(result: Draft, records: Path, out: Path | None) -> tuple[Path, Path]:
 GROUPS: dict[str, tuple[str, ...]] = {
     "page": ("title", "date", "source", "archival_references"),
     "header": ("kind", "number", "issuer", "series", "copy_number", "sender", "signature", "recipients",
-               "addressed_as", "salutation", "origin", "received", "direction", "sent", "via", "destination",
+               "addressed_as", "address", "salutation", "origin", "received", "direction", "sent", "via", "destination",
                "markings", "refers_to", "distribution", "distribution_as_written"),
     "notes": ("stamps", "numbers", "handling"),
     "messages": ("messages",),
     "links": ("mentioned_people", "mentioned_places", "topics", "events"),
+    "insertions": ("editorial_insertions",),
     "text": ("text", "corrections", "notes"),
 }
 """Field groups of the comparison table, by the record's top-level fields."""
@@ -426,7 +453,14 @@ UNORDERED = ("recipients", "mentioned_people", "mentioned_places", "topics", "ev
 """Lists of ids whose order carries no meaning: compared as sets."""
 
 
+KEYED = {"editorial_insertions": "as_written"}
+"""Lists of mappings compared item by item through a key (the draft may give only some of them)."""
+
+
 def _leaves(value: Any, path: tuple = ()) -> dict[tuple, Any]:
+    if isinstance(value, list) and path and path[-1] in KEYED:
+        key = KEYED[path[-1]]
+        return {leaf: v for item in value for leaf, v in _leaves(item, path + (item[key],)).items()}
     if isinstance(value, dict):
         return {leaf: v for key, item in value.items() for leaf, v in _leaves(item, path + (key,)).items()}
     if isinstance(value, list) and path and path[-1] in UNORDERED:
