@@ -1,1 +1,1 @@
-"""release"""
+"""Releasing the dataset: citations, the difference between versions, release history and the release itself."""

@@ -1,4 +1,4 @@
-"""Grounding: the people and places a document links are named in it, and every recorded name is used.
+"""Grounding: the people, places and organisations a document links are named in it, and every recorded name is used.
 
 Every person and place a document claims must occur in its title, summary or text under a recorded
 spelling or code name (whole words, ignoring case); a recorded name that occurs but whose record
