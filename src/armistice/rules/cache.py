@@ -176,6 +176,8 @@ class Cache:
     def put(self, file: Path, key: str, page: tuple[Path, str | None] | None, outcome: Any) -> None:
         """Remember ``outcome`` for ``file`` under ``key`` and its kept page's hash (taken before it was read)."""
         page_path, page_digest = (str(page[0]), page[1] or "-") if page is not None else ("", "")
+        if page is not None:
+            self.digest(page[0])  # remembered with its stat for the next run; what is stored is the worker's hash
         self.new_outcomes[str(file)] = (key, page_path, page_digest,
                                         pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL))
 
