@@ -204,6 +204,27 @@ def profile(root: Path) -> int:
     return 0
 
 
+def incremental(armistice: str, root: Path, runs: int) -> Measure:
+    """``armistice validate`` with its cache, each run after one document's bytes changed.
+
+    The cache is filled first by two runs (the first checks everything; the second also remembers
+    the kept pages' hashes), as it is on a curator's machine after a few validations.
+    """
+    for _ in range(2):
+        run_once([armistice, "validate", str(root)])
+    record = sorted((root / "documents").glob("*.yaml"))[len(list((root / "documents").glob("*.yaml"))) // 2]
+    original = record.read_bytes()
+    edits = iter(range(1, runs + 1))
+
+    def change_one() -> None:
+        record.write_bytes(original + f"# edit {next(edits)}\n".encode())
+
+    try:
+        return measure([[armistice, "validate", str(root)]], runs, before=change_one)
+    finally:
+        record.write_bytes(original)
+
+
 def _ratio(value: float, base: float) -> str:
     return f"{value / base:.2f}x" if base else "-"
 
@@ -224,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes = [int(size) for size in args.sizes.split(",")]
     args.work.mkdir(parents=True, exist_ok=True)
+    ENV["XDG_CACHE_HOME"] = str(args.work / "cache")  # the validation cache of these runs, not the user's
     if args.profile:
         return profile(records_for(args.profile, args.work))
     armistice = str(BIN / "armistice")
@@ -236,16 +258,17 @@ def main(argv: list[str] | None = None) -> int:
         megabytes = sum(p.stat().st_size for p in root.rglob("*.yaml")) / 1e6
         print(f"N={count}: {files} files, {megabytes:.0f} MB", file=sys.stderr, flush=True)
         floor = measure([[sys.executable, "-c", FLOOR, str(root)]], args.runs)
-        validate = measure([[armistice, "validate", str(root)]], args.runs)
+        validate = measure([[armistice, "validate", "--no-cache", str(root)]], args.runs)
         build = measure([[armistice, "build", "--records", str(root), "--out", str(out)]], args.runs,
                         before=lambda: shutil.rmtree(out, ignore_errors=True))
         tools = count <= args.tools_max
         schema = measure(check_jsonschema_commands(root), args.tool_runs) if tools else None
         package = None if not tools else measure(
             [[str(BIN / "frictionless"), "validate", str(out / "datapackage.json")]], args.tool_runs)
-        rows.append((count, files, megabytes, floor, validate, build, schema, package))
-        print(f"  floor {floor.seconds:.2f}s validate {validate.seconds:.2f}s build {build.seconds:.2f}s", file=sys.stderr,
-              flush=True)
+        again = incremental(armistice, root, args.runs)
+        rows.append((count, files, megabytes, floor, validate, build, schema, package, again))
+        print(f"  floor {floor.seconds:.2f}s validate {validate.seconds:.2f}s build {build.seconds:.2f}s "
+              f"validate after one change {again.seconds:.2f}s", file=sys.stderr, flush=True)
 
     largest = sizes[-1]
     # What people search for: words of the texts past the commonest few (the vocabulary follows
@@ -254,33 +277,37 @@ def main(argv: list[str] | None = None) -> int:
     search = search_latency(args.work / f"build-{largest}" / "dist" / "korean-armistice-telegrams.db",
                             args.queries, words)
     small = measure([[armistice, "--help"]], max(args.runs, 5))
-    own = measure([[armistice, "validate"]], max(args.runs, 5))
+    own = measure([[armistice, "validate", "--no-cache"]], max(args.runs, 5))
 
     print(f"Machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; median of {args.runs} runs "
           f"(check-jsonschema and frictionless: {args.tool_runs}, up to N = {args.tools_max:,}); "
           "peak memory summed over the process tree.\n")
     print("| documents | files | MB | C-loader parse (floor) | armistice validate | vs floor | armistice build | vs floor "
-          "| check-jsonschema | vs validate | frictionless validate | peak MiB validate | peak MiB build |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for count, files, megabytes, floor, validate, build, schema, package in rows:
+          "| check-jsonschema | vs validate | frictionless validate | peak MiB validate | peak MiB build "
+          "| validate after one change (cached) |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for count, files, megabytes, floor, validate, build, schema, package, again in rows:
         print(f"| {count:,} | {files:,} | {megabytes:.0f} | {floor.seconds:.2f} s | {validate.seconds:.2f} s "
               f"| {_ratio(validate.seconds, floor.seconds)} | {build.seconds:.2f} s | {_ratio(build.seconds, floor.seconds)} "
               f"| {f'{schema.seconds:.2f} s' if schema else '-'} | {_ratio(schema.seconds, validate.seconds) if schema else '-'} "
-              f"| {f'{package.seconds:.2f} s' if package else '-'} | {validate.peak_mib:.0f} | {build.peak_mib:.0f} |")
+              f"| {f'{package.seconds:.2f} s' if package else '-'} | {validate.peak_mib:.0f} | {build.peak_mib:.0f} "
+              f"| {again.seconds:.2f} s |")
     print(f"\nFull-text search of documents through Datasette at {largest:,} documents, {args.queries} queries:")
     print(f"- JSON API (`documents.json?_search=...&_nofacet=1`): p50 {search['api'][0]:.1f} ms, "
           f"p95 {search['api'][1]:.1f} ms ({search['api'][2]} with hits);")
     print(f"- HTML page with facets (`documents?_search=...`): p50 {search['page'][0]:.1f} ms, "
           f"p95 {search['page'][1]:.1f} ms.")
-    print(f"`armistice --help`: {small.seconds:.2f} s; `armistice validate` on the repository's records: "
+    print(f"`armistice --help`: {small.seconds:.2f} s; `armistice validate --no-cache` on the repository's records: "
           f"{own.seconds:.2f} s.\n")
 
     targets = []
-    for count, _, _, floor, validate, build, schema, _ in rows:
+    for count, _, _, floor, validate, build, schema, _, again in rows:
         targets.append((f"validate <= 1.5x floor at {count:,}", validate.seconds <= 1.5 * floor.seconds,
                         _ratio(validate.seconds, floor.seconds)))
         targets.append((f"build <= 3x floor at {count:,}", build.seconds <= 3 * floor.seconds,
                         _ratio(build.seconds, floor.seconds)))
+        targets.append((f"validate after one record changes < 1 s at {count:,} (cached)", again.seconds < 1,
+                        f"{again.seconds:.2f} s"))
         if schema:
             targets.append((f"validate faster than check-jsonschema at {count:,}", validate.seconds < schema.seconds,
                             f"{validate.seconds:.2f} s vs {schema.seconds:.2f} s"))
@@ -293,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     targets.append((f"peak memory <= 1 GiB (largest N {largest:,})", peak <= 1024, f"{peak:.0f} MiB"))
     targets.append((f"FTS p95 <= 50 ms at {largest:,} (JSON API)", search["api"][1] <= 50, f"{search['api'][1]:.1f} ms"))
     targets.append(("`armistice --help` < 0.5 s", small.seconds < 0.5, f"{small.seconds:.2f} s"))
-    targets.append(("`armistice validate` (repository) < 0.5 s", own.seconds < 0.5, f"{own.seconds:.2f} s"))
+    targets.append(("`armistice validate --no-cache` (repository) < 0.5 s", own.seconds < 0.5, f"{own.seconds:.2f} s"))
     print("| target | holds | measured |\n|---|---|---|")
     for name, holds, shown in targets:
         print(f"| {name} | {'yes' if holds else 'NO'} | {shown} |")

@@ -52,6 +52,14 @@ def overlay(case: Path, target: Path, *, fresh: bool = True) -> None:
             shutil.copyfile(path, destination)
 
 
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's own validation cache ($XDG_CACHE_HOME), so no test reads another's or the user's."""
+    folder = tmp_path_factory.mktemp("xdg-cache")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
+    return folder
+
+
 @pytest.fixture
 def valid_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A private copy of the valid fixture (records/ and sources/), made the working directory."""

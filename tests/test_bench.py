@@ -24,6 +24,8 @@ def test_the_benchmark_prints_its_tables(tmp_path: Path) -> None:
     targets = [line for line in lines if line.startswith("| validate <= 1.5x floor")]
     assert len(targets) == 2
     assert any(line.startswith("| peak memory <= 1 GiB") for line in lines)
+    incremental = [line for line in lines if line.startswith("| validate after one record changes < 1 s")]
+    assert len(incremental) == 2 and all(("| yes |" in line) or ("| NO |" in line) for line in incremental)
 
 
 def test_synthetic_records_are_reproducible_and_valid(tmp_path: Path) -> None:

@@ -33,12 +33,18 @@ def main() -> None:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text: one 'path:line:col: field: message' line per finding; json: the same as JSON.")
-def validate(paths: tuple[Path, ...], output: str) -> None:
+@click.option("--no-cache", is_flag=True,
+              help="Check every document again, neither using nor updating the cache of unchanged documents.")
+def validate(paths: tuple[Path, ...], output: str, no_cache: bool) -> None:
     """Check records against the schemas and the cross-record rules.
 
     PATHS are records roots (folders holding documents/, people/ ...), kind folders or single
     files; the default is records/. Every problem is reported, then a count; exit status 1 when
     there are errors (warnings alone do not fail).
+
+    A document none of whose inputs changed (its file, its kept page, the registry, the code) is
+    not checked again: its findings and what it adds to the cross-record rules are remembered
+    under $XDG_CACHE_HOME/armistice/ (default ~/.cache/armistice/), outside the repository.
 
     \b
     Example:
@@ -49,7 +55,7 @@ def validate(paths: tuple[Path, ...], output: str) -> None:
     from armistice.records.files import UsageError
 
     try:
-        result = run(list(paths) or [DEFAULT_RECORDS])
+        result = run(list(paths) or [DEFAULT_RECORDS], cache=not no_cache)
     except UsageError as error:
         raise click.UsageError(str(error)) from None
     findings = result.findings

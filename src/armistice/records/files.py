@@ -142,7 +142,7 @@ def _folder_files(root: Path, folder: Path, findings: list[Finding]) -> Iterator
         findings.append(Finding(shown(folder), 1, 1, "(folder)", f"{problem}; the {folder.name} records were not read"))
         return
     try:
-        entries = sorted(folder.iterdir())
+        entries = sorted(folder.iterdir(), key=lambda entry: entry.name)  # one folder: the names order them
     except OSError as error:
         findings.append(Finding(shown(folder), 1, 1, "(folder)", f"cannot read the folder: "
                                 f"{error.strerror or error}; the {folder.name} records were not read"))
@@ -374,7 +374,9 @@ def plan(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path]], list[Finding],
         report = {shown(file) for file, _ in targets}
     files: list[tuple[Path, Path]] = []
     for root in roots:
-        if _is_root(root):
+        if paths == [root]:  # the one root asked for, listed whole already: its files are the targets
+            files.extend(targets)
+        elif _is_root(root):
             files.extend((file, root) for file in _root_files(root, []))
     listed = set(files)
     files.extend(target for target in targets if target not in listed)

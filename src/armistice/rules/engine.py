@@ -14,6 +14,10 @@ as duplicates and not checked. A document whose file is named after its id is se
 arrives. One whose file is not (already an error) is held back until every document is read, then
 settled by replaying the order the files are read in; so what is reported never depends on the
 number of workers, and only documents with errors are ever held.
+
+With ``cache``, a document nothing of which changed since the last run is not read at all: its
+outcome comes back from :mod:`armistice.rules.cache` and goes through the same steps as one just
+checked, so the cross-record rules and the duplicate settling see it as before.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from armistice.records.files import (Collection, Entry, Loading, admit, duplicat
 from armistice.records.findings import Finding
 from armistice.records.loading import Loaded
 from armistice.rules import chronology, drafted, fidelity, grounding, identity, provenance, references
+from armistice.rules.cache import Cache, file_digest, location, registry_key
 from armistice.rules.context import Context, make_context, unreadable_ids
 from armistice.rules.rule import RecordRule, Rule
 
@@ -72,6 +77,8 @@ class Validation:
     """The number of record files read."""
     records: Collection
     """The valid records: every one but the documents, and the documents too when asked to keep them."""
+    reused: int = 0
+    """How many documents' outcomes were taken from the cache instead of checked again."""
 
 
 def jobs() -> int:
@@ -102,19 +109,21 @@ class Outcome:
     rules: list[Rule] = field(default_factory=list)
     """Each rule of :data:`RULES`, with what it gathered from this document alone."""
     prepared: Any = None
+    page: tuple[Path, str | None] | None = None
+    """When the outcome is to be cached: the document's kept page and its hash, taken before it was read."""
 
 
-_RUN: tuple[Context, Prepare | None, bool] | None = None
+_RUN: tuple[Context, Prepare | None, bool, bool] | None = None
 
 
-def _start(context: Context, prepare: Prepare | None, keep: bool) -> None:
+def _start(context: Context, prepare: Prepare | None, keep: bool, remember: bool = False) -> None:
     global _RUN
-    _RUN = (context, prepare, keep)
+    _RUN = (context, prepare, keep, remember)
 
 
 def _document(item: tuple[int, Path, Path]) -> Outcome:
     assert _RUN is not None
-    context, prepare, keep = _RUN
+    context, prepare, keep, remember = _RUN
     index, file, root = item
     loading = load_entry(file, root)
     outcome = Outcome(index, loading)
@@ -122,6 +131,9 @@ def _document(item: tuple[int, Path, Path]) -> Outcome:
     if entry is not None:
         outcome.record_id = entry.record.id
         outcome.named = named_after_id(entry.file, entry.record.id)
+        if remember and isinstance(entry.record, Document):
+            page = fidelity.kept_page(entry.record, context.base)
+            outcome.page = (page, file_digest(page))
         outcome.rules = [make() for make in RULES]
         outcome.findings = [finding for rule in outcome.rules for finding in rule.check(entry, context)]
         if prepare is not None and isinstance(entry.record, Document):
@@ -141,18 +153,68 @@ def _chunks(items: list[tuple[int, Path, Path]], size: int) -> Iterator[list[tup
 
 
 def _outcomes(documents: list[tuple[int, Path, Path]], context: Context, prepare: Prepare | None, keep: bool,
-              workers: int) -> Iterator[Outcome]:
+              workers: int, remember: bool = False) -> Iterator[Outcome]:
     """Every document's outcome, in order: from a pool of workers, or here when few."""
     if workers <= 1 or len(documents) < SERIAL_BELOW:
-        _start(context, prepare, keep)
+        _start(context, prepare, keep, remember)
         for item in documents:
             yield _document(item)
         return
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     with multiprocessing.get_context(method).Pool(workers, initializer=_start,
-                                                  initargs=(context, prepare, keep)) as pool:
+                                                  initargs=(context, prepare, keep, remember)) as pool:
         for chunk in pool.imap(_chunk, _chunks(documents, CHUNK)):
             yield from chunk
+
+
+def _freeze(outcome: Outcome) -> tuple[Any, ...]:
+    """What the cache keeps of a document's outcome: no paths (quick to read back), and only the
+    rules that gather something."""
+    gathered = [None if isinstance(rule, RecordRule) else rule for rule in outcome.rules]
+    return (outcome.record_id, outcome.named, outcome.loading.findings, outcome.loading.unreadable,
+            outcome.findings, gathered)
+
+
+def _thaw(frozen: tuple[Any, ...], index: int, file: Path, blank: list[Rule]) -> Outcome:
+    """A cached outcome back, for the file at ``index`` in this run's order; ``blank`` holds a rule
+    of each kind, shared by every document for the rules that gather nothing."""
+    record_id, named, loading_findings, unreadable, findings, gathered = frozen
+    rules = [fresh if rule is None else rule for fresh, rule in zip(blank, gathered)] if gathered else []
+    return Outcome(index, Loading(file, None, loading_findings, unreadable), record_id, named, findings, rules)
+
+
+def _cached_outcomes(documents: list[tuple[int, Path, Path]], context: Context, store: Cache,
+                     workers: int) -> Iterator[Outcome]:
+    """Every document's outcome, in order: from the cache when nothing it depends on changed, else
+    checked (by workers when many) and stored."""
+    found: dict[int, Outcome] = {}
+    keys: dict[int, str] = {}
+    missing = []
+    blank = [make() for make in RULES]
+    folders: dict[str, str] = {}  # each folder as shown: relpath per file would cost a tenth of a second
+    for item in documents:
+        index, file, _ = item
+        parent = os.path.dirname(file)
+        folder = folders.get(parent)
+        if folder is None:
+            folder = folders[parent] = shown(Path(parent))
+        key, frozen = store.get(file, file.name if folder == "." else os.path.join(folder, file.name))
+        if frozen is not None:
+            found[index] = _thaw(frozen, index, file, blank)
+        else:
+            keys[index] = key
+            missing.append(item)
+    checked = _outcomes(missing, context, None, False, workers, remember=True)
+    for index, file, _ in documents:
+        if index in found:
+            yield found[index]
+            continue
+        outcome = next(checked)
+        if keys[index] and outcome.named and outcome.loading.entry is None:  # what a document alone gave
+            store.put(file, keys[index], outcome.page, _freeze(outcome))
+        yield outcome
+    for _ in checked:  # pragma: no cover - every one was taken; this lets the pool close
+        pass
 
 
 # --------------------------------------------------------------------------------------------
@@ -161,7 +223,7 @@ def _outcomes(documents: list[tuple[int, Path, Path]], context: Context, prepare
 
 
 def validate(paths: Iterable[Path], *, keep: bool = False, prepare: Prepare | None = None, sink: Sink | None = None,
-             workers: int | None = None) -> Validation:
+             workers: int | None = None, cache: bool = False) -> Validation:
     """Validate the records under ``paths``: load each against its model, then apply every rule.
 
     With ``keep`` the valid documents are kept in the result as well (for tools and tests that
@@ -169,7 +231,9 @@ def validate(paths: Iterable[Path], *, keep: bool = False, prepare: Prepare | No
     ``sink``, each document kept is also processed: ``prepare(document)`` runs in the worker that
     checked it, ``sink(document_id, prepared)`` here. Documents are handed over before the last
     rule has run, so a build must still refuse to publish when the findings hold an error.
-    ``workers`` is the number of processes (default: one per core).
+    ``workers`` is the number of processes (default: one per core). With ``cache`` (and neither
+    ``keep`` nor ``sink``), the outcome of each document is taken from and stored in the cache
+    of :mod:`armistice.rules.cache` when there is a single records root.
 
     Raises :class:`armistice.records.files.UsageError` when the paths do not name records.
     """
@@ -200,7 +264,14 @@ def validate(paths: Iterable[Path], *, keep: bool = False, prepare: Prepare | No
             kept[outcome.record_id] = outcome.loading.entry
 
     items = [(index, file, file_root) for _, index, file, file_root in documents]
-    for outcome in _outcomes(items, context, prepare if sink is not None else None, keep, workers or jobs()):
+    store = None
+    if cache and not keep and sink is None and root is not None:
+        store = Cache(location(root), registry_key(root, context.base, [
+            (shown(file), file) for file, _ in files if file.parent.name != Document.folder]))
+        outcomes = _cached_outcomes(items, context, store, workers or jobs())
+    else:
+        outcomes = _outcomes(items, context, prepare if sink is not None else None, keep, workers or jobs())
+    for outcome in outcomes:
         registry.files += 1
         findings.extend(outcome.loading.findings)
         for kind, stem in outcome.loading.unreadable:
@@ -226,9 +297,12 @@ def validate(paths: Iterable[Path], *, keep: bool = False, prepare: Prepare | No
     for rule in rules:
         findings.extend(rule.finish(finishing))
     registry.by_kind[Document.record_kind].update(kept)
+    if store is not None:
+        store.save()
     if report is not None:
         findings = [f for f in findings if f.path in report]
-    return Validation(sorted(findings, key=lambda f: (f.path, f.line, f.column, f.field)), registry.files, registry)
+    return Validation(sorted(findings, key=lambda f: (f.path, f.line, f.column, f.field)), registry.files, registry,
+                      store.reused if store is not None else 0)
 
 
 def _settle(held: list[Outcome], accepted: dict[str, int], files: list[Path], findings: list[Finding]) -> list[Outcome]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from pathlib import Path
 from typing import Iterator
 
 from armistice.models import Basis, Document, verbatim_values
@@ -112,6 +113,11 @@ def _first_difference(ours: str, theirs: str) -> str:
             f"{ours[start:index + 30]!r}, source has {theirs[start:index + 30]!r}")
 
 
+def kept_page(doc: Document, base: Path) -> Path:
+    """The file of the document's kept page (which its outcome depends on, as well as its own file)."""
+    return base / doc.source.transcription.file
+
+
 def check_transcription(entry: Entry, context: Context) -> Iterator[Finding]:
     """The text is the kept page's, up to whitespace and the recorded repairs, and every value copied
     from the page is on it; each repair changes only what its kind allows."""
@@ -119,7 +125,7 @@ def check_transcription(entry: Entry, context: Context) -> Iterator[Finding]:
         return
     doc = entry.record
     kept = doc.source.transcription
-    path = context.base / kept.file
+    path = kept_page(doc, context.base)
     if not path.is_file():
         yield at(entry, ("source", "transcription", "file"), f"source text {kept.file} not found")
         return
