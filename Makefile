@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: serve test validate build fmt generate lock clean browser bench
+.PHONY: serve test validate build fmt generate lock clean browser bench lint
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,8 +33,13 @@ $(NODE_STAMP): tools/package.json tools/package-lock.json
 	@cd tools && npm ci --silent --no-audit --no-fund
 	@touch $@
 
-test: $(STAMP) $(TOOLS_STAMP) $(NODE_STAMP) browser
+test: $(STAMP) $(TOOLS_STAMP) $(NODE_STAMP) browser lint
 	$(BIN)/python -m pytest -q
+
+# Lint and type check (versions pinned in requirements.lock; configuration in pyproject.toml).
+lint: $(STAMP)
+	$(BIN)/ruff check src tests scripts datasette/plugins
+	$(BIN)/mypy
 
 # The browser test drives Debian's chromium (Playwright never downloads a browser here).
 browser:
