@@ -118,7 +118,7 @@ class Column:
 
     def arrow_field(self) -> Any:
         """The column as a Parquet (Arrow) field, typed by :data:`PARQUET_TYPES`, nullable unless required."""
-        import pyarrow as pa
+        import pyarrow as pa  # type: ignore[import-untyped]
 
         kind = PARQUET_TYPES[self.schema["type"]]
         arrow_type = pa.list_(pa.string()) if kind == "list<string>" else pa.type_for_alias(kind)
@@ -203,7 +203,7 @@ def model_columns(model: type[BaseModel], prefix: str = "", path: tuple[str, ...
     return columns
 
 
-def vocabulary_name(vocabulary: type[Vocabulary]) -> str:
+def vocabulary_name(vocabulary: type) -> str:
     """A vocabulary's published name: its class name in snake case (``DocumentKind`` -> ``document_kind``)."""
     name = vocabulary.__name__
     return "".join("_" + char.lower() if char.isupper() and index else char.lower() for index, char in enumerate(name))
@@ -307,7 +307,7 @@ class Table:
 
     def parquet_schema(self) -> Any:
         """The Parquet (Arrow) schema: the Table Schema's columns in order, each typed as it declares."""
-        import pyarrow as pa
+        import pyarrow as pa  # type: ignore[import-untyped]
 
         return pa.schema([column.arrow_field() for column in self.fields],
                          metadata={"name": self.name, "description": self.description})
