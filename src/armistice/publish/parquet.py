@@ -94,6 +94,6 @@ class TableWriter:
 
 def read(path: Path) -> Any:
     """A published Parquet file as an Arrow table (for checks and tests)."""
-    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+    import pyarrow.parquet as pq
 
     return pq.read_table(path)
