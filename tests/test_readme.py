@@ -339,3 +339,18 @@ def test_contributings_excerpts_are_quoted_from_the_sources_records_and_skeleton
                 assert any(chunk in record for record in records), f"{block}: not in records/: {chunk[:60]!r}"
                 checked["yaml"] += 1
     assert checked["text"] >= 3 and checked["yaml"] >= 3 and checked["skeleton"] == 1, checked
+
+
+def test_every_path_in_the_data_resolves_inside_the_release(unpacked: Path) -> None:
+    folder = unpacked / f"{NAME}-{VERSION}"
+    descriptor = json.loads((folder / "datapackage.json").read_text())
+    for resource in descriptor["resources"]:
+        assert (folder / resource["path"]).is_file(), resource["path"]
+    import csv
+
+    with open(folder / "data" / "documents.csv", newline="", encoding="utf-8") as stream:
+        rows = list(csv.DictReader(stream))
+    assert rows
+    for row in rows:
+        assert (folder / row["source_transcription_file"]).is_file(), row["source_transcription_file"]
+        assert (folder / "records" / "documents" / f"{row['id']}.yaml").is_file(), row["id"]
