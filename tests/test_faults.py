@@ -82,17 +82,19 @@ def test_a_build_killed_mid_way_leaves_whole_files_and_the_next_build_succeeds(t
 
 
 def _published(out: Path) -> dict[str, bytes]:
-    """The package's published files: the descriptor, every CSV file in data/, the database."""
-    files = [out / "datapackage.json", *sorted((out / "data").glob("*.csv")), out / "dist" / pkg.DATABASE_NAME]
+    """The package's published files: the descriptor, every CSV and Parquet file in data/, the database."""
+    files = [out / "datapackage.json", *sorted((out / "data").glob("*.csv")),
+             *sorted((out / "data" / "parquet").glob("*.parquet")), out / "dist" / pkg.DATABASE_NAME]
     return {str(path.relative_to(out)): path.read_bytes() for path in files if path.is_file()}
 
 
 def _assert_whole(out: Path) -> None:
     """Every resource of the descriptor is in data/ with the size and SHA-256 the descriptor gives, and
-    data/ holds no other CSV file: the descriptor and its CSV files come from one build."""
+    data/ holds no other CSV or Parquet file: the descriptor and its files come from one build."""
     descriptor = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
     listed = {resource["path"] for resource in descriptor["resources"]}
-    assert {f"data/{path.name}" for path in (out / "data").glob("*.csv")} == listed
+    assert {f"data/{path.name}" for path in (out / "data").glob("*.csv")} | \
+        {f"data/parquet/{path.name}" for path in (out / "data" / "parquet").glob("*.parquet")} == listed
     for resource in descriptor["resources"]:
         content = (out / resource["path"]).read_bytes()
         assert (len(content), "sha256:" + hashlib.sha256(content).hexdigest()) == (resource["bytes"], resource["hash"]), \

@@ -37,8 +37,14 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+def _tables(descriptor: dict) -> list[dict]:
+    """The table resources (CSV); the others are their Parquet copies (see test_parquet.py)."""
+    return [resource for resource in descriptor["resources"] if resource["type"] == "table"]
+
+
 def _files(root: Path) -> dict[str, bytes]:
-    names = ["datapackage.json", *(f"data/{p.name}" for p in sorted((root / "data").glob("*.csv")))]
+    names = ["datapackage.json", *(f"data/{p.name}" for p in sorted((root / "data").glob("*.csv"))),
+             *(f"data/parquet/{p.name}" for p in sorted((root / "data" / "parquet").glob("*.parquet")))]
     return {name: (root / name).read_bytes() for name in names}
 
 
@@ -81,7 +87,7 @@ def test_row_counts_agree_from_records_to_csv_to_sqlite(built: Path) -> None:
     for kind, table in (("document", "documents"), ("person", "people"), ("place", "places"), ("topic", "topics"),
                         ("event", "events")):
         assert len(collection.entries(kind)) == connection.execute(f"select count(*) from {table}").fetchone()[0]
-    for resource in descriptor["resources"]:
+    for resource in _tables(descriptor):
         with open(built / resource["path"], newline="", encoding="utf-8") as stream:
             in_csv = sum(1 for _ in csv.DictReader(stream))
         in_sqlite = connection.execute(f'select count(*) from "{resource["name"]}"').fetchone()[0]
@@ -135,7 +141,7 @@ def test_the_database_carries_the_same_keys_and_no_dangling_reference(built: Pat
     connection = sqlite3.connect(built / "dist" / pkg.DATABASE_NAME)
     assert connection.execute("PRAGMA foreign_key_check").fetchall() == []
     descriptor = json.loads((built / "datapackage.json").read_text())
-    for resource in descriptor["resources"]:
+    for resource in _tables(descriptor):
         declared = {(tuple(k["fields"]), k["reference"]["resource"], tuple(k["reference"]["fields"]))
                     for k in resource["schema"].get("foreignKeys", [])}
         in_sqlite: dict[int, list] = {}
@@ -162,6 +168,7 @@ def test_table_schemas_are_described_and_anchored(built: Path) -> None:
     assert "T" in descriptor["created"] and descriptor["sources"][0]["title"] == "Wilson Center Digital Archive"
     for resource in descriptor["resources"]:
         assert resource["bytes"] > 0 and resource["hash"].startswith("sha256:") and resource["licenses"]
+    for resource in _tables(descriptor):
         for field in resource["schema"]["fields"]:
             assert field["description"], (resource["name"], field["name"])
             pattern = field.get("constraints", {}).get("pattern")

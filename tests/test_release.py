@@ -204,7 +204,7 @@ def test_diff_reads_release_zips_and_git_refs(two_roots, tmp_path: Path, monkeyp
         shutil.copyfile(REPO / name, a / name)
     archive = tmp_path / "release.zip"
     dataset = load_dataset(old / "dataset.yaml")
-    write_zip(a, dataset, archive)  # as `armistice release` writes it: everything under one top folder
+    write_zip(a, dataset, archive, old)  # as `armistice release` writes it: everything under one top folder
     with zipfile.ZipFile(archive) as z:
         assert f"{NAME}-{dataset.version}/datapackage.json" in z.namelist()
     assert diff_sides(str(archive), str(a), REPO).bump == "none"

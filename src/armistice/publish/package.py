@@ -34,13 +34,17 @@ from typing import Any, Iterable
 
 from armistice.dataset import DatasetError, find_dataset, load_dataset
 from armistice.models import Dataset
-from armistice.publish import database, swap
-from armistice.publish.tables import iter_tables, published_rows
+from armistice.publish import database, parquet, swap
+from armistice.publish.tables import (OVERVIEW, VOCABULARIES, iter_tables, overview_ids, overview_row,
+                                      published_rows, record_names, vocabulary_rows)
 from armistice.records.files import root_problem
 from armistice.records.findings import Finding
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 DATABASE_NAME = "korean-armistice-telegrams.db"
+PARQUET_SUFFIX = "-parquet"
+"""The name of a table's Parquet resource is the table's name with this suffix."""
+PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
 STAGING_PREFIX = swap.STAGING_PREFIX
 
 
@@ -97,10 +101,17 @@ def _licence(licence: Any) -> dict[str, Any]:
     return {key: value for key, value in licence.model_dump().items() if value is not None}
 
 
-def descriptor(dataset: Dataset, files: dict[str, tuple[int, str]]) -> dict[str, Any]:
+def descriptor(dataset: Dataset, files: dict[str, tuple[int, str]],
+               typed: dict[str, tuple[int, str]] | None = None) -> dict[str, Any]:
     """``datapackage.json``: Data Package v2, every resource with bytes, sha256 and its Table Schema.
 
-    ``files`` gives each resource's CSV size and SHA-256.
+    ``files`` gives each resource's CSV size and SHA-256, ``typed`` its Parquet file's. Each table is
+    a table resource (CSV) named after it; after all of them come the Parquet files, one ``file``
+    resource ``<table>-parquet`` each, with its size and SHA-256. They are not declared tables:
+    Frictionless reads Parquet through pandas, which turns a missing integer into NaN and a list
+    into a NumPy array, and would report the correct files as invalid. Their types are the Table
+    Schema's by construction (:meth:`armistice.publish.tables.Table.parquet_schema`), which the
+    tests check against the schema, the CSV and the database.
     """
     metadata, texts = _licence(dataset.metadata_licence), _licence(dataset.texts_licence)
     resources = []
@@ -121,6 +132,23 @@ def descriptor(dataset: Dataset, files: dict[str, tuple[int, str]]) -> dict[str,
             "schema": table.table_schema(),
         }
         resources.append(resource)
+    for table in iter_tables():
+        if typed is None:
+            break
+        size, sha256 = typed[table.name]
+        resources.append({
+            "name": f"{table.name}{PARQUET_SUFFIX}",
+            "type": "file",
+            "path": parquet.path_of(table.name),
+            "title": f"{table.title} (Parquet)",
+            "description": f"The rows of resource `{table.name}` as Parquet, each column typed as its Table Schema "
+                           "says (text, int64, float64, date32, list<string>; empty cells are nulls).",
+            "format": "parquet",
+            "mediatype": PARQUET_MEDIATYPE,
+            "bytes": size,
+            "hash": "sha256:" + sha256,
+            "licenses": [metadata, texts] if table.text_licence else [metadata],
+        })
     return {
         "$schema": PROFILE,
         "name": dataset.name,
@@ -150,12 +178,15 @@ BATCH = 64
 
 
 class _Staging:
-    """The CSV files and the database being written in the staging folder, a document at a time."""
+    """The CSV and Parquet files and the database being written in the staging folder, a document at a time."""
 
     def __init__(self, staging: Path):
         (staging / "data").mkdir()
         (staging / "dist").mkdir()
+        parquet.folder(staging).mkdir()
+        self.staging = staging
         self.streams: dict[str, Any] = {}
+        self.parquet: dict[str, parquet.TableWriter] = {}
         self.counts: dict[str, int] = {}
         self.digests: dict[str, Any] = {}  # SHA-256 and size kept as the bytes are written: no second read
         self.sizes: dict[str, int] = {}
@@ -165,7 +196,9 @@ class _Staging:
             self.sizes[table.name] = 0
             self._write(table.name, csv_text([[column.name for column in table.fields]]))
             self.counts[table.name] = 0
+            self.parquet[table.name] = parquet.TableWriter(table, staging / parquet.path_of(table.name))
         self.pending: dict[str, tuple[list[tuple[Any, ...]], list[str]]] = {}
+        self.overview: list[tuple[Any, ...]] = []  # documents_overview rows with ids, named at the end
         self.batched = 0
         self.connection = database.create(staging / "dist" / DATABASE_NAME)
 
@@ -175,6 +208,9 @@ class _Staging:
         Rows wait in a batch: one write and one ``executemany`` per table per batch, not per document.
         """
         for name, (values, text) in prepared.items():
+            if name == OVERVIEW and not text:
+                self.overview.extend(values)
+                continue
             rows, texts = self.pending.setdefault(name, ([], []))
             rows.extend(values)
             texts.append(text)
@@ -191,17 +227,25 @@ class _Staging:
     def flush(self) -> None:
         for name, (rows, texts) in self.pending.items():
             self._write(name, "".join(texts))
+            self.parquet[name].add(rows)
             database.insert(self.connection, name, rows)
             self.counts[name] += len(rows)
         self.pending = {}
         self.batched = 0
 
-    def close_csv(self) -> dict[str, tuple[int, str]]:
-        """Close the CSV files; the size and SHA-256 of each, for the descriptor."""
+    def close_files(self) -> tuple[dict[str, tuple[int, str]], dict[str, tuple[int, str]]]:
+        """Close the CSV and Parquet files; the size and SHA-256 of each, for the descriptor."""
         self.flush()
         for stream in self.streams.values():
             stream.close()
-        return {name: (self.sizes[name], self.digests[name].hexdigest()) for name in self.streams}
+        for writer in self.parquet.values():
+            writer.close()
+        written = {name: (self.sizes[name], self.digests[name].hexdigest()) for name in self.streams}
+        typed = {}
+        for name in self.parquet:
+            content = (self.staging / parquet.path_of(name)).read_bytes()
+            typed[name] = (len(content), hashlib.sha256(content).hexdigest())
+        return written, typed
 
     def abandon(self) -> None:
         """Close everything, once the build is done or has failed: a close that fails (the disk is full,
@@ -209,6 +253,11 @@ class _Staging:
         for stream in self.streams.values():
             try:
                 stream.close()
+            except OSError:
+                pass
+        for writer in self.parquet.values():
+            try:
+                writer.writer.close()
             except OSError:
                 pass
         try:
@@ -254,7 +303,19 @@ def csv_text(rows: Iterable[Iterable[Any]]) -> str:
 
 
 def prepare_document(document: Any) -> dict[str, tuple[list[tuple[Any, ...]], str]]:
-    return prepare({"document": [document]})
+    """A document's rows, and its ``documents_overview`` row with ids for names (no CSV text yet: the
+    names are known only once the registry is; see :func:`finish_rows`)."""
+    prepared = prepare({"document": [document]})
+    prepared[OVERVIEW] = ([overview_ids(document)], "")
+    return prepared
+
+
+def finish_rows(overview: list[tuple[Any, ...]], registry: dict[str, list[Any]]) -> dict[str, tuple[list[tuple[Any, ...]], str]]:
+    """The rows written after the documents: the overview with names (documents arrive in id order, so
+    its rows are in key order) and the vocabularies, from the models."""
+    names = record_names(registry)
+    rows = {OVERVIEW: [overview_row(ids, names) for ids in overview], VOCABULARIES: vocabulary_rows()}
+    return {name: (values, csv_text(values)) for name, values in rows.items() if values}
 
 
 def build(records: Path, out: Path, dataset_path: Path | None = None, *, workers: int | None = None) -> BuildResult:
@@ -315,8 +376,9 @@ def _build(records: Path, out: Path, dataset_path: Path | None, *, workers: int 
             registry = {kind: [entry.record for entry in result.records.entries(kind)]
                         for kind in result.records.by_kind if kind != "document"}
             writing.add(prepare(registry))
-            files = writing.close_csv()
-            swap.write_file(staging / swap.DESCRIPTOR, render_descriptor(descriptor(dataset, files)))
+            writing.add(finish_rows(writing.overview, registry))
+            files, typed = writing.close_files()
+            swap.write_file(staging / swap.DESCRIPTOR, render_descriptor(descriptor(dataset, files, typed)))
             database.finish(writing.connection)
         except (OSError, sqlite3.OperationalError) as error:
             raise _cannot_write(out, error) from None
@@ -343,8 +405,9 @@ def _check_counts(staging: Path, counts: dict[str, int]) -> None:
 
 def _publish(staging: Path, out: Path, names: set[str]) -> None:
     """Swap the checked outputs in whole (:func:`armistice.publish.swap.publish`): the database, the
-    CSV files, the descriptor last."""
-    paths = [f"dist/{DATABASE_NAME}", *(f"data/{name}.csv" for name in sorted(names)), swap.DESCRIPTOR]
+    CSV and Parquet files, the descriptor last."""
+    paths = [f"dist/{DATABASE_NAME}", *(f"data/{name}.csv" for name in sorted(names)),
+             *(parquet.path_of(name) for name in sorted(names)), swap.DESCRIPTOR]
     try:
         swap.publish(staging, out, paths)
     except swap.PublishError as error:

@@ -62,7 +62,7 @@ LOCK_WAIT = 30.0
 
 _STAGING_NAME = re.compile(re.escape(STAGING_PREFIX) + r"[a-z0-9_]{8}")  # the names tempfile.mkdtemp gives
 _STAGED_ENTRIES = {"data", "dist", DESCRIPTOR, JOURNAL_NAME, JOURNAL_NAME + ".tmp"}
-_RESOURCE_PATH = re.compile(r"data/[^/\\]+\.csv")
+_RESOURCE_PATH = re.compile(r"data/[^/\\]+\.csv|data/parquet/[^/\\]+\.parquet")
 
 
 class PublishError(Exception):

@@ -75,6 +75,11 @@ _RENAME_REF = {"by": "person", "person": "person", "place": "place"}
 
 SQL_TYPES = {"string": "TEXT", "integer": "INTEGER", "number": "REAL", "date": "TEXT", "array": "TEXT", "boolean": "INTEGER"}
 
+PARQUET_TYPES = {"string": "string", "integer": "int64", "number": "float64", "date": "date32", "array": "list<string>",
+                 "boolean": "bool"}
+"""The Parquet (Arrow) type of each Table Schema type: a partial date's text stays a string beside its
+``_min``/``_max`` dates, a JSON array column is a real list, an integer is a nullable 64-bit integer."""
+
 
 def quote(name: str) -> str:
     """An SQL identifier, quoted."""
@@ -101,6 +106,7 @@ class Column:
     unique: bool = False
     uri: bool = False  # a web address (Table Schema format "uri")
     derive: Callable[[Any], Any] | None = None  # computed from the item; not read back (a convenience copy)
+    vocabulary: str | None = None  # the name of the vocabulary its values (or items) come from (see VOCABULARIES)
 
     def descriptor(self, unique: bool = False) -> dict[str, Any]:
         """The column's Frictionless field descriptor; ``unique`` when it is its table's whole key."""
@@ -116,6 +122,15 @@ class Column:
         if constraints:
             descriptor["constraints"] = constraints
         return descriptor
+
+    def arrow_field(self) -> Any:
+        """The column as a Parquet (Arrow) field, typed by :data:`PARQUET_TYPES`, nullable unless required."""
+        import pyarrow as pa  # type: ignore[import-untyped]
+
+        kind = PARQUET_TYPES[self.schema["type"]]
+        arrow_type = pa.list_(pa.string()) if kind == "list<string>" else pa.type_for_alias(kind)
+        return pa.field(self.name, arrow_type, nullable=not self.required,
+                        metadata={"description": self.description})
 
     def sql(self) -> str:
         """The column's definition in CREATE TABLE."""
@@ -170,7 +185,8 @@ def model_columns(model: type[BaseModel], prefix: str = "", path: tuple[str, ...
         if spec.many:
             if isinstance(spec.base, type) and issubclass(spec.base, str) and not spec.ref:  # text or vocabulary values
                 columns.append(Column(prefix + name, _describe(spec) + " (a JSON array)", {"type": "array"},
-                                      needed, here, array=True))
+                                      needed, here, array=True,
+                                      vocabulary=vocabulary_name(spec.base) if spec.is_vocabulary else None))
             elif not (spec.is_model or spec.ref):
                 raise TypeError(f"{model.__name__}.{name}: a list of {spec.base!r} has no published form")
             continue  # lists of mappings or references are tables of their own
@@ -193,8 +209,14 @@ def model_columns(model: type[BaseModel], prefix: str = "", path: tuple[str, ...
             columns += _date_columns(column_name, _describe(spec), spec, needed, here)
         else:
             columns.append(Column(column_name, _describe(spec), _field_schema(spec), needed, here, ref=spec.ref,
-                                  uri=spec.uri))
+                                  uri=spec.uri, vocabulary=vocabulary_name(spec.base) if spec.is_vocabulary else None))
     return columns
+
+
+def vocabulary_name(vocabulary: type) -> str:
+    """A vocabulary's published name: its class name in snake case (``DocumentKind`` -> ``document_kind``)."""
+    name = vocabulary.__name__
+    return "".join("_" + char.lower() if char.isupper() and index else char.lower() for index, char in enumerate(name))
 
 
 def _date_columns(name: str, description: str, spec: FieldSpec, required: bool, path: tuple[str, ...]) -> list[Column]:
@@ -292,6 +314,13 @@ class Table:
                                                                           "fields": list(references)}}
                                      for columns, resource, references in keys]
         return schema
+
+    def parquet_schema(self) -> Any:
+        """The Parquet (Arrow) schema: the Table Schema's columns in order, each typed as it declares."""
+        import pyarrow as pa  # type: ignore[import-untyped]
+
+        return pa.schema([column.arrow_field() for column in self.fields],
+                         metadata={"name": self.name, "description": self.description})
 
     def create_sql(self) -> str:
         """CREATE TABLE, with NOT NULL, the primary and foreign keys."""
@@ -447,7 +476,7 @@ def link(name: str, *, title: str, description: str, parent: Table, lists: tuple
         meanings = ROLES[name]
         keys.append(Column("role", "How the record is involved: " + "; ".join(
             f"`{value}`: {meaning}" for value, meaning in meanings.items()) + ".",
-            {"type": "string", "constraints": {"enum": list(meanings)}}, True))
+            {"type": "string", "constraints": {"enum": list(meanings)}}, True, vocabulary=f"{name}_role"))
         primary.append("role")
     primary.append(target)
     return Table(name, title, description, tuple(primary), tuple(keys), (POSITION,), parent=parent.name, lists=lists,
@@ -584,7 +613,11 @@ TABLES: list[Table] = [
           refs=("document",), text_licence=True, facets=("kind", "document_id")),
     link("document_people", title="People in documents",
          description="Every person a document involves and how: its author, recipients, copy recipients, people "
-         "mentioned, the senders and recipients of messages it quotes, and the cipher office staff who handled it.",
+         "mentioned, the senders and recipients of messages it quotes, and the cipher office staff who handled it. "
+         "One row per document, role and person: a person holding two roles in a document (a recipient who also "
+         "got a copy) has two rows, so count documents with COUNT(DISTINCT document_id), or keep one role; the "
+         "`message-*` roles repeat `message_people` at the document's level. `documents_overview` has the same "
+         "people by name, one row per document.",
          parent=DOCUMENTS, lists=(Link(("recipients",), "recipient"), Link(("mentioned_people",), "mentioned")),
          parent_columns=DOC, parent_keys=DOC_KEY, parent_refs=("document",), target_kind="person",
          derived_roles=PERSON_ROLES, facets=("role", "person_id")),
@@ -617,6 +650,138 @@ TABLES: list[Table] = [
          parent_keys=("id",), parent_refs=("event",), target_kind="organisation"),
 ]
 """Every published resource, once each, in published order (a parent before its children)."""
+
+
+# --------------------------------------------------------------------------------------------
+# Tables for reading without joins: built from the others and from the models
+# --------------------------------------------------------------------------------------------
+
+
+OVERVIEW = "documents_overview"
+VOCABULARIES = "vocabularies"
+
+
+def _document_column(name: str) -> Column:
+    return next(column for column in DOCUMENTS.fields if column.name == name)
+
+
+def _names(name: str, description: str, array: bool = True) -> Column:
+    if array:
+        return Column(name, description + " (a JSON array, in order of appearance)", {"type": "array"}, True)
+    return Column(name, description, {"type": "string", "constraints": {}}, True)
+
+
+OVERVIEW_COLUMNS = (
+    *(_document_column(name) for name in ("date", "date_min", "date_max", "kind", "number", "title")),
+    _names("sender", "Name of the person who sent the document (`people.name` of `documents.sender_id`).", False),
+    _names("recipients", "Names of the people the document is addressed to."),
+    _names("copy_recipients", "Names of the people a copy of the document went to (its distribution)."),
+    _names("people", "Names of everyone the document involves, in any role, each once (as `documents.person_ids`)."),
+    _names("places", "Names of the places the document involves (its origin and the places it names), each once."),
+    _names("topics", "Names of the document's topics."),
+    _names("events", "Titles of the events the document reports."),
+    Column("archival_references", "The archival references of the Russian originals as the citation gives them, "
+           "separated by '; ' (e.g. 'APRF, f. 45, op. 1, d. 341, ll. 56-58').", {"type": "string", "constraints": {}}),
+    _document_column("source_summary"),
+    _document_column("source_url"),
+)
+
+DOCUMENTS_OVERVIEW = Table(
+    OVERVIEW, "Documents at a glance",
+    "One row per document, for reading without joins: who wrote to whom, when, about what, with the people, "
+    "places, topics and events by name and the archival references as text. A convenience copy of `documents` "
+    "and its link tables, rebuilt by every build; each list is in the order of appearance and names each once.",
+    ("document_id",), (_key("document_id", "The document (`documents.id`).", "document"),), OVERVIEW_COLUMNS,
+    text_licence=True, order="date_min", label="title", facets=("kind", "sender"))
+
+VOCABULARY_TABLE = Table(
+    VOCABULARIES, "Codes and their meanings",
+    "Every value of every closed vocabulary (sides such as `prc` and `dprk`, the archives' abbreviations APRF, "
+    "RGASPI, AVP RF and TsAMO, document kinds, handling actions, roles in the link tables ...), with its meaning "
+    "and the columns that use it. Generated from the models.",
+    ("vocabulary", "value"),
+    (_key("vocabulary", "The vocabulary's name (e.g. `side`, `repository`, `document_people_role`)."),
+     _key("value", "A value as the data holds it.")),
+    (Column("meaning", "What the value means.", {"type": "string", "constraints": {}}, True),
+     Column("columns", "The columns holding values of this vocabulary, as `table.column` (a JSON array).",
+            {"type": "array"}, True)),
+    order="vocabulary", facets=("vocabulary",))
+
+TABLES += [DOCUMENTS_OVERVIEW, VOCABULARY_TABLE]
+
+
+def vocabularies() -> dict[str, dict[str, str]]:
+    """Every vocabulary a published column uses, by name: each value with its meaning, in declared order."""
+    found: dict[str, dict[str, str]] = {}
+    for model in _models():
+        for spec in model_fields(model):
+            if spec.is_vocabulary:
+                found.setdefault(vocabulary_name(spec.base), {member.value: member.meaning for member in spec.base})
+    for table, meanings in ROLES.items():
+        found[f"{table}_role"] = dict(meanings)
+    return found
+
+
+def _models() -> list[type[BaseModel]]:
+    """Every model the records are made of, each once, parents before what they contain."""
+    seen: list[type[BaseModel]] = []
+    pending: list[type[BaseModel]] = list(RECORD_KINDS)
+    while pending:
+        model = pending.pop(0)
+        if model in seen:
+            continue
+        seen.append(model)
+        pending += [spec.base for spec in model_fields(model) if spec.is_model]
+    return seen
+
+
+def vocabulary_rows() -> list[tuple[Any, ...]]:
+    """The rows of ``vocabularies``, from the models (the same for every build of a version of the code)."""
+    used: dict[str, list[str]] = {}
+    for table in TABLES:
+        for column in table.fields:
+            if column.vocabulary is not None:
+                used.setdefault(column.vocabulary, []).append(f"{table.name}.{column.name}")
+    rows = [(name, value, meaning, json.dumps(used.get(name, []), ensure_ascii=False))
+            for name, meanings in vocabularies().items() for value, meaning in meanings.items()]
+    return sorted(rows, key=lambda row: (row[0], row[1]))
+
+
+def overview_ids(doc: Document) -> tuple[Any, ...]:
+    """A document's ``documents_overview`` row with ids where names go (names are resolved by
+    :func:`overview_row` once the people, places, topics and events are known)."""
+    values = {column.name: _cell(column, doc) for column in DOCUMENTS.fields}
+    own = tuple(values[column.name] for column in OVERVIEW_COLUMNS[:6])
+    places = ([doc.origin.place] if doc.origin else []) + list(doc.mentioned_places)
+    links = (doc.sender, list(doc.recipients), [copy.person for copy in doc.distribution], involved_people(doc),
+             places, list(doc.topics), list(doc.events))
+    references = "; ".join(reference.as_written for reference in doc.archival_references) or None
+    return (doc.id, *own, *links, references, values["source_summary"], values["source_url"])
+
+
+NAME_KINDS = ("person", "person", "person", "person", "place", "topic", "event")
+"""The record kind of each id column of :func:`overview_ids`, in order (sender ... events)."""
+
+
+def overview_row(ids: tuple[Any, ...], names: dict[str, dict[str, str]]) -> tuple[Any, ...]:
+    """The published row from :func:`overview_ids`: each id replaced by its record's name (or title)."""
+    resolved: list[Any] = list(ids[:7])
+    for kind, value in zip(NAME_KINDS, ids[7:14], strict=True):
+        known = names[kind]
+        if isinstance(value, list):
+            resolved.append(json.dumps(list(dict.fromkeys(known.get(v, v) for v in value)), ensure_ascii=False))
+        else:
+            resolved.append(known.get(value, value))
+    return (*resolved, *ids[14:])
+
+
+def record_names(records: dict[str, list[Record]]) -> dict[str, dict[str, str]]:
+    """Each record's name by kind and id (an event's title): what the overview shows instead of ids."""
+    names: dict[str, dict[str, str]] = {}
+    for kind, items in records.items():
+        names[kind] = {record.id: getattr(record, "name", None) or getattr(record, "title", None) or record.id
+                       for record in items}
+    return names
 
 _BY_NAME: dict[str, Table] = {table.name: table for table in TABLES}
 

@@ -125,6 +125,9 @@ def data_readme(dataset: Dataset) -> str:
         "| file | what it is |", "|---|---|",
         "| `datapackage.json` | the Frictionless Data Package descriptor: every resource, its columns, types, keys, size and SHA-256 |",
         "| `data/*.csv` | one CSV file per resource (UTF-8, header row) |",
+        "| `data/parquet/*.parquet` | the same tables as Parquet, each column typed as its Table Schema says |",
+        "| `records/` | the curated YAML records the tables are built from |",
+        "| `sources/` | the archive pages the records were curated from, byte for byte (`source_transcription_file`) |",
         f"| `{DATABASE_NAME}` | a SQLite database with the same tables, keys and full-text search |",
         "| `CITATION.cff` | how to cite this version (Citation File Format) |",
         "| `CHANGELOG.md` | what changed in each version |",
@@ -157,8 +160,31 @@ def _member(name: str, content: bytes, day: str) -> tuple[zipfile.ZipInfo, bytes
     return info, content
 
 
-def write_zip(repository: Path, dataset: Dataset, target: Path) -> None:
-    """The release zip, reproducibly: sorted members, fixed dates and modes, and their SHA256SUMS."""
+ORIGINALS = ("records", "sources")
+"""Folders of the repository that travel in the zip, so that every path in the data (a document's
+``source_transcription_file`` in ``sources/``, a record's file in ``records/``) resolves inside it."""
+
+
+def _originals(root: Path) -> dict[str, bytes]:
+    """Every regular, non-hidden file under ``root``'s :data:`ORIGINALS`, by its path relative to ``root``."""
+    files: dict[str, bytes] = {}
+    for name in ORIGINALS:
+        folder = root / name
+        if not folder.is_dir():
+            raise ReleaseError(f"{folder}: missing; the release zip carries the records and the kept pages")
+        for path in sorted(folder.rglob("*")):
+            relative = path.relative_to(root)
+            if path.is_file() and not path.is_symlink() and not any(part.startswith(".") for part in relative.parts):
+                files[relative.as_posix()] = path.read_bytes()
+    return files
+
+
+def write_zip(repository: Path, dataset: Dataset, target: Path, originals: Path) -> None:
+    """The release zip, reproducibly: sorted members, fixed dates and modes, and their SHA256SUMS.
+
+    ``repository`` holds the build (descriptor, data, database) and the generated files;
+    ``originals`` the ``records/`` and ``sources/`` the build was made from.
+    """
     folder = f"{NAME}-{dataset.version}"
     files: dict[str, bytes] = {
         "datapackage.json": (repository / "datapackage.json").read_bytes(),
@@ -170,6 +196,9 @@ def write_zip(repository: Path, dataset: Dataset, target: Path) -> None:
     }
     for path in sorted((repository / "data").glob("*.csv")):
         files[f"data/{path.name}"] = path.read_bytes()
+    for path in sorted((repository / "data" / "parquet").glob("*.parquet")):
+        files[f"data/parquet/{path.name}"] = path.read_bytes()
+    files.update(_originals(originals))
     sums = "".join(f"{hashlib.sha256(files[name]).hexdigest()}  {name}\n" for name in sorted(files))
     files["SHA256SUMS"] = sums.encode("utf-8")
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
@@ -311,7 +340,7 @@ def _cut(repository: Path, staging: Path, version: str, released: str, previous:
         for name in ("CHANGELOG.md", "LICENSE-DATA.md"):  # read into the zip; never published back
             shutil.copyfile(repository / name, tree / name)
         staged_zip = staging / zip_path.name
-        write_zip(tree, dataset, staged_zip)
+        write_zip(tree, dataset, staged_zip, repository)
         digest = hashlib.sha256(staged_zip.read_bytes()).hexdigest()
         staged_sums = staging / sums_path.name
         staged_sums.write_text(f"{digest}  {zip_path.name}\n", encoding="utf-8")

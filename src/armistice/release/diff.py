@@ -109,6 +109,8 @@ def _load_folder(folder: Path, label: str) -> Package:
     fields: dict[str, list[str]] = {}
     rows: dict[str, dict[tuple, dict[str, str]]] = {}
     for resource in descriptor.get("resources", []):
+        if resource.get("type", "table") != "table":
+            continue  # a file resource (a table's Parquet copy) holds the rows of a table resource
         name = resource["name"]
         schema = resource.get("schema", {})
         fields[name] = [f["name"] for f in schema.get("fields", [])]
