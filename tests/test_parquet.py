@@ -85,7 +85,7 @@ def test_a_table_without_rows_keeps_its_types(built: Path) -> None:
     assert empty, "the fixture should leave some table empty (it has no tombstones)"
     for name in empty:
         schema = pq.read_schema(built / parquet.path_of(name))
-        assert [str(t) for t in schema.types] == [str(ARROW[c.schema["type"]]) for c in fields(name)]
+        assert list(schema.types) == [ARROW[c.schema["type"]] for c in fields(name)], name
 
 
 def test_the_descriptor_describes_every_parquet_file_with_its_size_and_hash(built: Path) -> None:
