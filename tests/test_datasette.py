@@ -96,7 +96,7 @@ def test_every_coded_column_and_every_array_facet_is_published_in_words() -> Non
     for table in iter_tables():
         for column in table.fields:
             values = column.schema.get("constraints", {}).get("enum")
-            if values and column.name != "role" or column.name == "role" and table.name in ROLES:
+            if (values and column.name != "role") or (column.name == "role" and table.name in ROLES):
                 meanings = vocabularies[table.name][column.name]
                 assert set(meanings) == set(values or ROLES[table.name]) and all(meanings.values()), (table.name, column)
         for facet in table.facets:

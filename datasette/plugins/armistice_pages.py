@@ -181,7 +181,7 @@ async def entry(db, table: str, key: str, entries: dict[str, Any]) -> dict[str, 
         return None
     documents: dict[str, dict[str, Any]] = {}
     for link in declared["documents"]:
-        role = f"group_concat(l.role, ', ')" if link["role"] else "null"
+        role = "group_concat(l.role, ', ')" if link["role"] else "null"
         for row in await _rows(db, f"select d.id, d.date, d.date_min, d.title, {role} as roles from "
                                    f"{escape_sqlite(link['table'])} l join documents d on d.id = l.{link['via']} "
                                    f"where l.{escape_sqlite(link['column'])} = :key group by d.id", {"key": key}):
@@ -221,3 +221,25 @@ def extra_template_vars(template, database, table, view_name, request, datasette
         return out
 
     return inner
+
+
+LABELS = {
+    'select[name="_filter_column"]': "Filter by column",
+    'select[name="_filter_op"]': "Filter operation",
+    "input.filter-value": "Filter value",
+    'select[name="_sort"]': "Sort by",
+}
+"""Accessible names for the controls of Datasette's table pages, which carry none of their own."""
+
+
+@hookimpl
+def extra_body_script():
+    """Fill in what Datasette's own markup lacks for screen readers and keyboards: the page's language
+    (``<html>`` has no ``lang``), names for the filter and sort controls, and keyboard focus for the
+    blocks that scroll (the list of column descriptions, a wide ``pre``). Datasette's templates stay its own; this runs on every page."""
+    labels = "".join(
+        f"document.querySelectorAll({json.dumps(selector)}).forEach(e => e.setAttribute('aria-label', "
+        f"{json.dumps(label)}));" for selector, label in LABELS.items())
+    return ("document.documentElement.lang = 'en';" + labels +
+            "document.querySelectorAll('dl.column-descriptions, pre').forEach(e => "
+            "{ if (e.scrollHeight > e.clientHeight || e.scrollWidth > e.clientWidth) e.tabIndex = 0; });")
