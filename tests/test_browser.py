@@ -1,9 +1,12 @@
-"""One real browser: Debian's Chromium, headless, searches the documents page as a reader would.
+"""One real browser: Debian's Chromium, headless, reads every kind of page as a reader would.
 
 `make test` installs Chromium (Debian's package) before running the suite; Playwright only drives
-it and never downloads a browser of its own. The screenshots are kept in test-artifacts/; the one of
-the documents page that README.md shows is docs/datasette-documents.png, rewritten only when the test
-runs with UPDATE_SCREENSHOTS=1 (pixels vary between machines, so it is checked, not compared).
+it and never downloads a browser of its own. The pages are served from a fixture corpus
+(tests/fixtures/valid with tests/fixtures/explorer laid over it), so what is asserted does not depend
+on the current records. The screenshots are kept in test-artifacts/; the one of the documents page
+that README.md shows is docs/datasette-documents.png, taken of the repository's records and rewritten
+only when the test runs with UPDATE_SCREENSHOTS=1 (pixels vary between machines, so it is checked,
+not compared).
 """
 
 from __future__ import annotations
@@ -23,11 +26,13 @@ import pytest
 
 from armistice.publish import package as pkg
 from armistice.explore import serve
-from conftest import REPO, VALID
+from conftest import FIXTURES, REPO, VALID, overlay
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = REPO / "test-artifacts"
 README_SCREENSHOT = REPO / "docs" / "datasette-documents.png"
+AXE = REPO / "tools" / "node_modules" / "axe-core" / "axe.min.js"
+"""axe-core, pinned in tools/package.json (`make test` installs it with npm ci), injected into each page."""
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"]
 
@@ -59,7 +64,9 @@ def start_site(records: Path, out: Path):
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory):
-    process, base = start_site(REPO / "records", tmp_path_factory.mktemp("browser-site"))
+    root = tmp_path_factory.mktemp("browser-corpus")
+    overlay(FIXTURES / "explorer", root)
+    process, base = start_site(root / "records", tmp_path_factory.mktemp("browser-site"))
     yield base
     process.terminate()
     process.wait(timeout=10)
@@ -79,27 +86,85 @@ def browser():
             browser.close()
 
 
-def test_a_reader_searches_the_documents_page_and_sees_the_matching_documents(site: str, browser) -> None:
+def test_the_readme_screenshot_is_of_the_documents_page(tmp_path: Path, browser) -> None:
+    """Taken of the repository's records (what a reader of README.md will see); nothing of them is asserted."""
     ARTIFACTS.mkdir(exist_ok=True)
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})
-    page.goto(f"{site}/{serve.DATABASE}/documents")
-    assert page.locator("h1").first.inner_text() == "Documents"
-    page.screenshot(path=str(ARTIFACTS / README_SCREENSHOT.name), full_page=False)
+    process, base = start_site(REPO / "records", tmp_path / "out")
+    try:
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.goto(f"{base}/{serve.DATABASE}/documents")
+        assert page.locator("h1").first.inner_text() == "Documents"
+        assert page.locator("ol.document-list a.document-title").count() >= 1
+        page.screenshot(path=str(ARTIFACTS / README_SCREENSHOT.name), full_page=False)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
     if os.environ.get("UPDATE_SCREENSHOTS") == "1":
         README_SCREENSHOT.parent.mkdir(exist_ok=True)
         shutil.copyfile(ARTIFACTS / README_SCREENSHOT.name, README_SCREENSHOT)
     assert_png(README_SCREENSHOT, width=1280)
-    page.fill('input[name="_search"]', "38th parallel")
+
+
+def test_a_reader_searches_by_a_spelling_and_reads_the_telegram(site: str, browser) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(f"{site}/{serve.DATABASE}/documents")
+    page.fill('input[name="_search"]', "Rivermouth")
     page.press('input[name="_search"]', "Enter")
-    page.wait_for_url("**_search=38th+parallel**")
-    ids = page.locator("table.rows-and-columns tbody td.col-id").all_inner_texts()
-    assert sorted(ids) == ["1951-07-11-cable-21680", "1951-08-13-ciphered-telegram-22834"]
-    assert "2 rows where search matches" in page.content()
+    page.wait_for_url("**_search=Rivermouth**")
+    titles = page.locator("ol.document-list a.document-title").all_inner_texts()
+    assert titles == ["Telegram No. 7, Ana Sender to Ben Reader", "Telegram No. 8, Ben Reader to Ana Sender"]
+    assert page.locator("ol.document-list mark").first.inner_text() == "Rivermouth"
     page.screenshot(path=str(ARTIFACTS / "documents-search.png"), full_page=False)
-    page.click("text=1951-08-13-ciphered-telegram-22834")
+    page.click("text=Telegram No. 7, Ana Sender to Ben Reader")
     page.wait_for_selector("article.document-view")
-    assert "LI KENONG 12.8.51 4:00" in page.locator("section.messages").inner_text()
+    quoted = page.locator("section.text blockquote.message")
+    assert quoted.count() == 1 and "I arrive at Rivermouth on 1 March" in quoted.inner_text()
+    assert page.locator("section.text").inner_text().count("I arrive at Rivermouth") == 1
+    page.click("details.cite-format summary:has-text('Chicago')")
+    assert "Telegram No. 7" in page.locator('pre[data-format="chicago"]').inner_text()
     page.screenshot(path=str(ARTIFACTS / "document-page.png"), full_page=False)
+    page.click("a[rel=next]")
+    page.wait_for_url("**/documents/1951-03-05-telegram-8")
+    assert "paragraph joined" in page.locator("section.corrections").inner_text()
+
+
+PAGES = {
+    "home": ("/", "h1", "Korean Armistice Telegrams"),
+    "documents": ("/{db}/documents", "ol.document-list", "Telegram No. 8, Ben Reader to Ana Sender"),
+    "document": ("/{db}/documents/1951-03-02-telegram-7", "article.document-view", "Quoted telegram: from Cora Clerk"),
+    "person": ("/{db}/people/ana-sender", "article.entry-view", "Telegram No. 8, Ben Reader to Ana Sender"),
+    "place": ("/{db}/places/rivermouth", "article.entry-view", "Arrival at Rivermouth"),
+    "topic": ("/{db}/topics/travel", "article.entry-view", "Documents (2)"),
+    "event": ("/{db}/events/1951-03-01-arrival-at-rivermouth", "article.entry-view", "Rivermouth"),
+    "timeline": ("/timeline", "ol.timeline", "Arrival at Rivermouth"),
+}
+
+
+@pytest.mark.parametrize("kind", list(PAGES))
+@pytest.mark.parametrize("width", [1400, 390])
+def test_every_kind_of_page_reads_at_desktop_and_phone_width(site: str, browser, kind: str, width: int) -> None:
+    """What a reader sees on each kind of page, and no sideways scrolling of the page on a phone."""
+    path, selector, seen = PAGES[kind]
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto(site + path.format(db=serve.DATABASE))
+    assert seen in page.locator(selector).first.inner_text(), (kind, width)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{kind} at {width} px scrolls sideways by {overflow} px"
+    if width == 390:
+        page.screenshot(path=str(ARTIFACTS / f"phone-{kind}.png"), full_page=False)
+    problems = audit(page)
+    assert problems == [], "\n".join([f"{kind} at {width} px:", *problems])
+
+
+def audit(page) -> list[str]:
+    """The serious and critical accessibility violations axe-core finds on the page, one line each."""
+    if not AXE.is_file():
+        pytest.fail("axe-core is not installed: run `make test`, which runs npm ci in tools/")
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    violations = page.evaluate("async () => (await axe.run(document)).violations")
+    return [f"{v['impact']}: {v['id']}: {v['help']} ({len(v['nodes'])}x, e.g. {v['nodes'][0]['target']})"
+            for v in violations if v["impact"] in ("serious", "critical")]
 
 
 def assert_png(path: Path, width: int) -> None:

@@ -1,7 +1,8 @@
 """Exploring in Datasette: search, facets, canned queries, metadata, reading view, and safety.
 
-These use Datasette's own test client against a database built from the repository's records,
-configured exactly as `armistice serve` configures it.
+These use Datasette's own test client against a database built from a small fixture corpus
+(tests/fixtures/valid with tests/fixtures/explorer laid over it), configured exactly as `armistice
+serve` configures it, so they test the behaviour whatever the current records hold.
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ from datasette.app import Datasette
 from armistice.dataset import load_dataset
 from armistice.publish import package as pkg
 from armistice.explore import serve
-from armistice.publish.tables import iter_tables
-from conftest import REPO, run_cli
+from armistice.publish.tables import ROLES, ArrayFacet, iter_tables
+from armistice.release.citation import FORMATS
+from conftest import FIXTURES, REPO, overlay, run_cli
 
 DB = serve.DATABASE
+EXPLORER = FIXTURES / "explorer"
 
 
 def make_datasette(database: Path, metadata: dict | None = None) -> Datasette:
@@ -42,9 +45,19 @@ def make_datasette(database: Path, metadata: dict | None = None) -> Datasette:
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory):
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small records root: the valid fixture and the explorer fixture laid over it (two documents, two
+    senders writing to each other, a place with two spellings, a quoted telegram, an event)."""
+    root = tmp_path_factory.mktemp("corpus")
+    overlay(EXPLORER, root)
+    shutil.copy(REPO / "dataset.yaml", root / "dataset.yaml")
+    return root
+
+
+@pytest.fixture(scope="module")
+def client(corpus: Path, tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("site")
-    pkg.build(REPO / "records", out, REPO / "dataset.yaml")
+    pkg.build(corpus / "records", out, REPO / "dataset.yaml")
     datasette = make_datasette(out / "dist" / pkg.DATABASE_NAME)
     loop = asyncio.new_event_loop()
 
@@ -76,71 +89,108 @@ def test_metadata_describes_the_database_every_table_and_every_column(client) ->
         assert all(entry["columns"].values()), table.name
 
 
-def _titles(response) -> list[str]:
-    return [row["id"] for row in response.json()["rows"]]
+def test_every_coded_column_and_every_array_facet_is_published_in_words() -> None:
+    """Pages show words for codes and names for ids only for what the metadata lists: a new vocabulary
+    column or array facet missing here would be shown raw."""
+    vocabularies = serve.vocabularies()
+    for table in iter_tables():
+        for column in table.fields:
+            values = column.schema.get("constraints", {}).get("enum")
+            if (values and column.name != "role") or (column.name == "role" and table.name in ROLES):
+                meanings = vocabularies[table.name][column.name]
+                assert set(meanings) == set(values or ROLES[table.name]) and all(meanings.values()), (table.name, column)
+        for facet in table.facets:
+            if isinstance(facet, ArrayFacet):
+                assert facet.column in serve.ARRAY_FACET_TABLES, facet.column
 
 
-def test_search_for_38th_parallel_finds_every_document_that_mentions_it_and_nothing_else(client) -> None:
-    connection = sqlite3.connect(client.database)
-    expected = sorted(row[0] for row in connection.execute(
-        "select id from documents where lower(title || ' ' || source_summary || ' ' || text) like '%38th parallel%'"))
-    assert len(expected) == 2
-    response = client(f"/{DB}/documents.json?_search=38th+parallel&_shape=objects&_size=max")
-    assert sorted(_titles(response)) == expected
+def _ids(response) -> list[str]:
+    return sorted(row["id"] for row in response.json()["rows"])
+
+
+def test_full_text_search_finds_the_documents_whose_words_match(client) -> None:
+    response = client(f"/{DB}/documents.json?_search=forward&_shape=objects&_size=max")
+    assert _ids(response) == ["1951-03-02-telegram-7"]
+
+
+def test_a_search_for_any_recorded_spelling_finds_the_documents_that_link_it(client) -> None:
+    """'Rivermouth' is in the text of one document; the other reads 'Rivermond', a recorded spelling."""
+    for term in ("Rivermouth", "rivermond", "RIVERMOUTH"):
+        response = client(f"/{DB}/documents.json?_search={term}&_shape=objects&_size=max")
+        assert _ids(response) == ["1951-03-02-telegram-7", "1951-03-05-telegram-8"], term
+    # a name that is not a recorded spelling widens nothing: only the full-text match
+    assert _ids(client(f"/{DB}/documents.json?_search=Hilltown+safely&_shape=objects")) == []
+    assert _ids(client(f"/{DB}/documents.json?_search=Reader&_shape=objects")) == [
+        "1951-03-02-telegram-7", "1951-03-05-telegram-8"]
 
 
 def test_search_covers_the_quoted_messages(client) -> None:
-    response = client(f"/{DB}/messages.json?_search=Red+Cross&_shape=objects")
-    assert [row["id"] for row in response.json()["rows"]] == ["1951-07-11-cable-21680#m3"]
+    response = client(f"/{DB}/messages.json?_search=arrive&_shape=objects")
+    assert [row["id"] for row in response.json()["rows"]] == ["1951-03-02-telegram-7#m1"]
 
 
 def test_documents_have_the_facets_a_reader_expects_and_read_in_date_order(client) -> None:
     response = client(f"/{DB}/documents.json?_shape=objects").json()
     assert set(response["facet_results"]) == {"kind", "sender_id", "recipient_ids", "year_month", "topic_ids", "person_ids"}
     kinds = {item["value"]: item["count"] for item in response["facet_results"]["kind"]["results"]}
-    assert kinds == {"ciphered-telegram": 3, "cable": 2}
+    assert kinds == {"ciphered-telegram": 1, "telegram": 1}
     assert [row["date"] for row in response["rows"]] == sorted(row["date"] for row in response["rows"])
 
 
+def test_the_documents_list_reads_as_a_list_of_documents(client) -> None:
+    page = client(f"/{DB}/documents").text
+    assert '<a class="document-title" href="/' + DB + '/documents/1951-03-05-telegram-8">Telegram No. 8, Ben Reader to Ana Sender</a>' in page
+    assert '<span class="sender">Ben Reader</span> → <span class="recipient">Ana Sender</span>' in page
+    assert "Ben Reader answers Ana Sender about the journey." in page  # the summary, without a search
+    assert 'class="col-text' not in page and "traveller reached" not in page  # no text column, no full text
+    assert page.index("1951-03-02") < page.index("1951-03-05")
+    # the facets name people and topics, not ids
+    facets = page[page.index('class="facet-results"'):]
+    assert ">Ana Sender</a>" in facets and ">Travel</a>" in facets and ">ana-sender</a>" not in facets
+    searched = client(f"/{DB}/documents?_search=forward").text
+    assert 'I <mark>forward</mark> the telegram of Cora Clerk.' in searched and '<p class="snippet">' in searched
+    # every column is still there as data, and as a table when asked for
+    assert "text" in client(f"/{DB}/documents.json?_shape=objects").json()["rows"][0]
+    assert 'class="col-text' in client(f"/{DB}/documents?_col=text").text
+
+
 def test_foreign_keys_are_shown_by_name(client) -> None:
-    row = client(f"/{DB}/documents.json?_shape=objects&_labels=on&id=1951-07-11-cable-21680").json()["rows"][0]
-    assert row["sender_id"] == {"value": "mao-zedong", "label": "Mao Zedong"}
+    row = client(f"/{DB}/documents.json?_shape=objects&_labels=on&id=1951-03-02-telegram-7").json()["rows"][0]
+    assert row["sender_id"] == {"value": "ana-sender", "label": "Ana Sender"}
     row = client(f"/{DB}/document_places.json?_shape=objects&_labels=on&role=origin&_size=1").json()["rows"][0]
-    assert row["place_id"]["label"] == "Beijing"
+    assert row["place_id"]["label"] == "Hilltown"
 
 
 def test_canned_correspondence_network(client) -> None:
     rows = client(f"/{DB}/correspondence.json?_shape=objects").json()["rows"]
     pairs = {(row["sender"], row["recipient"]): row for row in rows}
-    assert pairs[("Mao Zedong", "Joseph Stalin")]["documents"] == 5
-    assert pairs[("Li Kenong", "Mao Zedong")]["quoted_messages"] == 5
-    assert pairs[("Mao Zedong", "Li Kenong")]["quoted_messages"] == 2
+    assert pairs[("Ana Sender", "Ben Reader")]["documents"] == 1
+    assert pairs[("Ben Reader", "Ana Sender")]["documents"] == 1
+    assert pairs[("Cora Clerk", "Ana Sender")]["quoted_messages"] == 1
 
 
 def test_canned_documents_involving_a_person(client) -> None:
-    rows = client(f"/{DB}/documents_mentioning_person.json?person=nam-il&_shape=objects").json()["rows"]
-    assert [(row["document_id"], row["roles"]) for row in rows] == [("1951-07-11-cable-21680", "mentioned")]
-    by_name = client(f"/{DB}/documents_mentioning_person.json?person=Kenong&_shape=objects").json()["rows"]
-    assert len(by_name) == 4
+    rows = client(f"/{DB}/documents_mentioning_person.json?person=cora-clerk&_shape=objects").json()["rows"]
+    assert [(row["document_id"], row["roles"]) for row in rows] == [("1951-03-02-telegram-7", "message-sender")]
+    by_name = client(f"/{DB}/documents_mentioning_person.json?person=Sender&_shape=objects").json()["rows"]
+    assert sorted(row["document_id"] for row in by_name) == ["1951-03-02-telegram-7", "1951-03-05-telegram-8"]
+    assert client(f"/{DB}/documents_mentioning_person.json?person=&_shape=objects").json()["rows"] == []
 
 
 def test_canned_timeline_and_the_timeline_page(client) -> None:
-    documents = len(list((REPO / "records" / "documents").glob("*.yaml")))
-    events = len(list((REPO / "records" / "events").glob("*.yaml")))
     rows = client(f"/{DB}/timeline.json?_shape=objects").json()["rows"]
-    assert len(rows) == documents + events and [r["date_min"] for r in rows] == sorted(r["date_min"] for r in rows)
+    assert len(rows) == 3 and [r["date_min"] for r in rows] == sorted(r["date_min"] for r in rows)
     page = client("/timeline")
     assert page.status_code == 200
-    assert page.text.count('<li class="document">') == documents and page.text.count('<li class="event">') == events
+    assert page.text.count('<li class="document">') == 2 and page.text.count('<li class="event">') == 1
     assert "<svg" in page.text
 
 
 def test_canned_citation_of_a_document(client) -> None:
-    row = client(f"/{DB}/citation.json?document=1951-08-13-ciphered-telegram-22834&_shape=objects").json()["rows"][0]
-    assert row["archive_citation"].startswith('"Ciphered Telegram No. 22834, Mao Zedong to Cde. Filippov [Stalin]"')
-    assert row["archive_url"] == "https://digitalarchive.wilsoncenter.org/document/113006"
-    assert "(Version " in row["dataset_citation"] and row["dataset_citation"].endswith(
-        "Record 1951-08-13-ciphered-telegram-22834.")
+    row = client(f"/{DB}/citation.json?document=1951-03-02-telegram-7&_shape=objects").json()["rows"][0]
+    assert row["archive_citation"].startswith('"Telegram No. 7, Ana Sender to Ben Reader"')
+    assert row["archive_url"] == "https://digitalarchive.wilsoncenter.org/document/7"
+    assert "(Version " in row["dataset_citation"] and row["dataset_citation"].endswith("Record 1951-03-02-telegram-7.")
 
 
 def test_places_are_on_a_map(client) -> None:
@@ -148,17 +198,82 @@ def test_places_are_on_a_map(client) -> None:
     assert page.status_code == 200 and "datasette-cluster-map" in page.text
 
 
+def _text(page: str) -> str:
+    """What a reader sees of a page's body: the tags gone, entities read, whitespace collapsed."""
+    body = re.sub(r"<script.*?</script>|<style.*?</style>", " ", page, flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", body)).split())
+
+
 def test_a_document_reads_as_a_document(client) -> None:
-    page = client(f"/{DB}/documents/1951-07-11-cable-21680")
+    page = client(f"/{DB}/documents/1951-03-02-telegram-7")
     assert page.status_code == 200
-    html = page.text
-    assert "<h2>Text</h2>" in html and html.count('class="message"') == 4
-    assert "brief report N° 1" in html and "Agenda proposed by the un command side" in html
-    assert f'href="/{DB}/people/li-kenong"' in html and f'href="/{DB}/places/kaesong"' in html
-    assert "Archives of the Russian Ministry of Defense (TsAMO)" in html
-    assert "History and Public Policy Program Digital Archive" in html and "Record 1951-07-11-cable-21680." in html
-    paragraphs = re.findall(r"<p>([^<]*)</p>", html)
-    assert "Cde. Nam Il replied there was no need for this." in paragraphs
+    shown = _text(page.text)
+    assert "<h2>Text</h2>" in page.text
+    # the quoted telegram once, in its place in the text, with its header set apart
+    assert shown.count("I arrive at Rivermouth on 1 March") == 1
+    (block,) = re.findall(r'<blockquote class="message".*?</blockquote>', page.text, flags=re.S)
+    assert "Quoted telegram: from" in _text(block) and "Cora Clerk" in _text(block) and "I arrive at Rivermouth" in block
+    assert shown.index("I forward the telegram of Cora Clerk.") < shown.index("I arrive at Rivermouth") < shown.index(
+        "Deciphered by Clerkson")
+    assert f'href="/{DB}/people/cora-clerk"' in page.text and f'href="/{DB}/places/rivermouth"' in page.text
+    assert "message sender" in shown and "message-sender" not in shown  # roles in words
+    assert "APRF, fond 1, opis 2, delo 3, listy 4-5" in shown
+    # no raw table of every field, but the row as data
+    assert "All fields" not in page.text and 'class="rows-and-columns"' not in page.text
+    assert f'href="/{DB}/documents/1951-03-02-telegram-7.json"' in page.text
+    # the next document by date, and none before the first
+    assert f'rel="next" href="/{DB}/documents/1951-03-05-telegram-8"' in page.text and 'rel="prev"' not in page.text
+    later = client(f"/{DB}/documents/1951-03-05-telegram-8").text
+    assert f'rel="prev" href="/{DB}/documents/1951-03-02-telegram-7"' in later and 'rel="next"' not in later
+
+
+def test_a_document_is_cited_in_every_format_exactly_as_armistice_cite_does(client, corpus: Path, monkeypatch) -> None:
+    monkeypatch.chdir(corpus)
+    page = client(f"/{DB}/documents/1951-03-02-telegram-7").text
+    shown = dict(re.findall(r'<pre class="citation-text" data-format="([^"]+)">(.*?)</pre>', page, flags=re.S))
+    assert list(shown) == list(FORMATS)
+    for fmt in FORMATS:
+        cited = run_cli("cite", "1951-03-02-telegram-7", "--format", fmt).output
+        assert html.unescape(shown[fmt]) == cited, fmt
+    assert "version " + load_dataset(REPO / "dataset.yaml").version in _text(page)
+
+
+def test_a_repair_shows_what_changed(client) -> None:
+    """A repair that only joins a paragraph says so, instead of showing the same words twice; a
+    changed word is shown struck out beside its repair."""
+    page = client(f"/{DB}/documents/1951-03-05-telegram-8").text
+    (repair,) = re.findall(r'<section class="corrections">.*?</section>', page, flags=re.S)
+    assert "paragraph joined" in repair and "<del>" not in repair and "<q>Rivermond safely</q>" in repair
+    assert "The traveller reached Rivermond safely." in _text(page)
+
+
+def test_an_entry_reads_as_an_entry_with_its_documents_and_events(client) -> None:
+    person = client(f"/{DB}/people/ana-sender")
+    assert person.status_code == 200
+    shown = _text(person.text)
+    assert "<h1>Ana Sender</h1>" in person.text and "Links from other tables" not in person.text
+    assert "1951-03-02 Telegram No. 7, Ana Sender to Ben Reader (author, message recipient)" in shown
+    assert "1951-03-05 Telegram No. 8, Ben Reader to Ana Sender (recipient)" in shown
+    assert f'href="/{DB}/documents/1951-03-05-telegram-8"' in person.text
+    place = _text(client(f"/{DB}/places/rivermouth").text)
+    assert "Rivermouth · Rivermond" in place and "uncertain" in place and "Documents (2)" in place
+    assert "1951-03 Arrival at Rivermouth" in place
+    event = client(f"/{DB}/events/1951-03-01-arrival-at-rivermouth").text
+    assert f'href="/{DB}/places/rivermouth"' in event and f'href="/{DB}/documents/1951-03-02-telegram-7"' in event
+    topic = _text(client(f"/{DB}/topics/travel").text)
+    assert "Documents (2)" in topic
+    # tables that are not entries keep Datasette's row page
+    assert "Links from other tables" in client(f"/{DB}/messages/1951-03-02-telegram-7~23m1").text
+
+
+def test_the_home_page_leads_everywhere_with_version_citation_and_licence(client) -> None:
+    page = client("/").text
+    for table in ("documents", "people", "places", "events", "topics", "correspondence"):
+        assert f'href="/{DB}/{table}"' in page, table
+    assert 'href="/timeline"' in page
+    dataset = load_dataset(REPO / "dataset.yaml")
+    assert f"Version {dataset.version}" in page and dataset.metadata_licence.title in page
+    assert "Chicago" in page and "BibTeX" in page
 
 
 def test_writes_are_refused(client) -> None:

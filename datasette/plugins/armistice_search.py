@@ -1,4 +1,10 @@
-"""Full-text search that stays fast when a word is in most of the documents.
+"""Full-text search that finds a document by any recorded name of what it links, and stays fast.
+
+A search of ``documents`` for a recorded spelling, code name or name of a person, place or any
+entry kind with ``spellings`` (``armistice.explore.serve.entries`` lists them and their link tables)
+also finds the documents that link that entry, beside the full-text matches: "Panmunjom" finds a
+telegram that reads "[Hamonten]", "Stalin" one addressed to "Filippov". The name must equal the
+search, ignoring case; only then is the clause widened, so a plain search keeps its plan.
 
 Datasette's search box (0.65.5, pinned) restricts a table with
 ``rowid in (select rowid from FTS where FTS match ...)``. SQLite always starts from that list: it
@@ -50,7 +56,11 @@ def _planned(result, request, database, table, datasette):
         for index, clause in enumerate(arguments.where_clauses):
             found = _SEARCH.fullmatch(clause)
             if found and await _walk(found, arguments.params, request, database, table, datasette):
-                arguments.where_clauses[index] = "+" + clause
+                clause = arguments.where_clauses[index] = "+" + clause
+            if found:
+                linked = await _linked_by_name(arguments.params.get("search"), database, table, datasette)
+                if linked:
+                    arguments.where_clauses[index] = f"({clause} or {linked})"
         return arguments
 
     return inner
@@ -104,3 +114,26 @@ async def _leading_columns(db, table) -> set[str]:
                 leading.add(first["name"])
         _LEADING[key] = leading
     return _LEADING[key]
+
+
+async def _linked_by_name(search, database, table, datasette) -> str | None:
+    """``id in (...)`` for the documents linking an entry whose name, spelling or code name is ``search``."""
+    config = datasette.plugin_config("armistice") or {}
+    if table != "documents" or not isinstance(search, str) or not search.strip():
+        return None
+    db = datasette.get_database(database)
+    parts = []
+    for kind, declared in config.get("entries", {}).items():
+        columns = {row["name"] for row in (await db.execute(f"PRAGMA table_info({escape_sqlite(kind)})")).rows}
+        if "spellings" not in columns:
+            continue
+        names = [f"lower({escape_sqlite(declared['label'])}) = lower(:search)"] if declared.get("label") else []
+        names += [f"exists (select 1 from json_each({escape_sqlite(kind)}.{column}) "
+                  f"where lower(value) = lower(:search))" for column in ("spellings", "code_names") if column in columns]
+        ids = [row[0] for row in (await db.execute(f"select id from {escape_sqlite(kind)} where {' or '.join(names)}",
+                                                  {"search": search.strip()})).rows]
+        for link in declared["documents"] if ids else ():
+            quoted = ", ".join("'" + value.replace("'", "''") + "'" for value in ids)
+            parts.append(f"select {escape_sqlite(link['via'])} from {escape_sqlite(link['table'])} "
+                         f"where {escape_sqlite(link['column'])} in ({quoted})")
+    return f"id in ({' union '.join(parts)})" if parts else None

@@ -19,11 +19,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from armistice import models
 from armistice.models import Dataset
 from armistice.dataset import load_dataset
 from armistice.publish.package import DATABASE_NAME
-from armistice.publish.tables import iter_tables
-from armistice.release.citation import dataset_item, render
+from armistice.publish.tables import ROLES, ArrayFacet, iter_tables
+from armistice.release.citation import FORMATS, dataset_item, render
 
 DATABASE = DATABASE_NAME.removesuffix(".db")
 HERE = Path(__file__).resolve().parent
@@ -79,7 +80,7 @@ def queries(dataset: Dataset) -> dict[str, dict[str, Any]]:
                 "from document_people dp\n"
                 "join people p on p.id = dp.person_id\n"
                 "join documents d on d.id = dp.document_id\n"
-                "where p.id = :person or p.name like '%' || :person || '%'\n"
+                "where :person != '' and (p.id = :person or p.name like '%' || :person || '%')\n"
                 "group by d.id, p.id\n"
                 "order by d.date_min, d.date, p.name"
             ),
@@ -144,9 +145,91 @@ def metadata(dataset: Dataset) -> dict[str, Any]:
         },
         "plugins": {
             "datasette-cluster-map": {"latitude_column": "latitude", "longitude_column": "longitude"},
-            "armistice": {"citation": citation, "version": dataset.version},
+            "armistice": explorer(dataset),
         },
         "extra_css_urls": ["/assets/armistice.css"],
+    }
+
+
+ARRAY_FACET_TABLES = {"recipient_ids": "people", "person_ids": "people", "place_ids": "places",
+                      "topic_ids": "topics"}
+"""The table each JSON list of ids names rows of, so a facet over the list shows names (a test checks
+that every array facet of the tables is here)."""
+
+
+def _vocabularies() -> list[type[models.Vocabulary]]:
+    found, todo = [], list(models.Vocabulary.__subclasses__())
+    while todo:
+        vocabulary = todo.pop(0)
+        found.append(vocabulary)
+        todo += vocabulary.__subclasses__()
+    return found
+
+
+def vocabularies() -> dict[str, dict[str, dict[str, str]]]:
+    """Every coded column's values with their meanings, by table and column: the vocabularies' meanings
+    in models.py (a column's enum is matched to the vocabulary with the same values) and the link tables'
+    roles, so that pages show words where the data holds codes."""
+    by_values = {tuple(member.value for member in vocabulary): {m.value: m.meaning for m in vocabulary}
+                 for vocabulary in _vocabularies()}
+    out: dict[str, dict[str, dict[str, str]]] = {}
+    for table in iter_tables():
+        for column in table.fields:
+            values = tuple(column.schema.get("constraints", {}).get("enum", ()))
+            if column.name == "role" and table.name in ROLES:
+                out.setdefault(table.name, {})[column.name] = dict(ROLES[table.name])
+            elif values in by_values:
+                out.setdefault(table.name, {})[column.name] = by_values[values]
+    return out
+
+
+def entries() -> dict[str, dict[str, Any]]:
+    """The record tables that read as entries (every kind but documents and tombstones), each with the
+    link tables that tie its rows to documents or events: ``(link table, column naming the entry, column
+    naming the document or event, whether the link has a role)``, and the entries it involves itself (an
+    event's places and people). Derived from the foreign keys, so a new
+    kind (organisations) gets its page from its declaration."""
+    tables = list(iter_tables())
+    kinds = {table.name: table for table in tables if table.kind and table.kind not in ("document", "tombstone")}
+    out: dict[str, dict[str, Any]] = {name: {"label": table.label, "documents": [], "events": [], "involves": []}
+                                      for name, table in kinds.items()}
+    parents = {"document_id": "documents", "event_id": "events"}
+    for table in tables:
+        if table.target is None:
+            continue
+        keys = {columns[0]: resource for columns, resource, _ in table.foreign_keys() if len(columns) == 1}
+        for column, resource in keys.items():
+            if resource not in kinds:
+                continue
+            for via, group in parents.items():
+                if via != column and keys.get(via) == group:
+                    out[resource][group].append({"table": table.name, "column": column, "via": via,
+                                                 "role": any(c.name == "role" for c in table.fields)})
+            if column != table.target and keys.get(table.target) in kinds:
+                out[resource]["involves"].append({"table": table.name, "column": column, "target": table.target,
+                                                  "kind": keys[table.target]})
+    return out
+
+
+def explorer(dataset: Dataset) -> dict[str, Any]:
+    """What the explorer's pages need beyond the tables: the dataset's citation in every format, its
+    version, licences and addresses, the words for coded values, and how entries link to documents."""
+    item = dataset_item(dataset)
+    return {
+        "database": DATABASE,
+        "citation": dataset_citation(dataset),
+        "version": dataset.version,
+        "title": dataset.title,
+        "url": dataset.url,
+        "doi": dataset.doi,
+        "licence": {"title": dataset.metadata_licence.title, "path": dataset.metadata_licence.path},
+        "texts_licence": {"title": dataset.texts_licence.title, "path": dataset.texts_licence.path},
+        "citations": {fmt: render(item, fmt) for fmt in FORMATS},
+        "vocabularies": vocabularies(),
+        "entries": entries(),
+        "array_facets": {table.name: {facet.column: ARRAY_FACET_TABLES[facet.column] for facet in table.facets
+                                      if isinstance(facet, ArrayFacet)}
+                         for table in iter_tables() if any(isinstance(f, ArrayFacet) for f in table.facets)},
     }
 
 

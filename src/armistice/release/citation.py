@@ -53,21 +53,36 @@ def dataset_item(dataset: Dataset) -> dict[str, Any]:
 
 def document_item(document: Document, dataset: Dataset, names: dict[str, str]) -> dict[str, Any]:
     """A document as held in this version of the dataset, as a CSL-JSON item."""
+    return held_document_item(
+        id=document.id, title=document.title, kind=document.kind.value, number=document.number,
+        author=names.get(document.sender, document.sender),
+        recipients=[names.get(person, person) for person in document.recipients], date=document.date,
+        archive=document.source.archive.value,
+        locations=[reference.as_written for reference in document.archival_references],
+        url=document.source.url, archive_citation=document.source.citation, content_sha256=content_hash(document),
+        dataset_title=dataset.title, dataset_version=dataset.version)
+
+
+def held_document_item(*, id: str, title: str, kind: str, number: str | None, author: str, recipients: list[str],
+                       date: str, archive: str, locations: list[str], url: str, archive_citation: str,
+                       content_sha256: str, dataset_title: str, dataset_version: str) -> dict[str, Any]:
+    """The CSL-JSON item of a document from its published values, so the explorer, which reads the
+    database rather than the records, cites a document exactly as ``armistice cite <id>`` does."""
     return {
-        "id": document.id,
+        "id": id,
         "type": "manuscript",
-        "title": document.title,
-        "genre": document.kind.value.replace("-", " ").capitalize(),
-        "number": document.number,
-        "author": [{"literal": names.get(document.sender, document.sender)}],
-        "recipient": [{"literal": names.get(person, person)} for person in document.recipients],
-        "issued": _date_parts(document.date),
-        "archive": document.source.archive.value,
-        "archive_location": "; ".join(reference.as_written for reference in document.archival_references),
-        "URL": document.source.url,
-        "note": (f"Archive's citation: {' '.join(document.source.citation.split())} "
-                 f"Held in {dataset.title}, version {dataset.version}, record {document.id} "
-                 f"(content SHA-256 {content_hash(document)})."),
+        "title": title,
+        "genre": kind.replace("-", " ").capitalize(),
+        "number": number,
+        "author": [{"literal": author}],
+        "recipient": [{"literal": name} for name in recipients],
+        "issued": _date_parts(date),
+        "archive": archive,
+        "archive_location": "; ".join(locations),
+        "URL": url,
+        "note": (f"Archive's citation: {' '.join(archive_citation.split())} "
+                 f"Held in {dataset_title}, version {dataset_version}, record {id} "
+                 f"(content SHA-256 {content_sha256})."),
     }
 
 
