@@ -30,6 +30,7 @@ import subprocess
 import sys
 import threading
 import time
+import typing
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
@@ -164,7 +165,7 @@ def search_latency(database: Path, queries: int, words: list[str]) -> dict[str, 
                 break
             except OSError:
                 if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit("Datasette did not start")
+                    raise SystemExit("Datasette did not start") from None
                 time.sleep(0.2)
         results = {}
         for way, url_of in ways.items():
@@ -195,8 +196,9 @@ def profile(root: Path) -> int:
     from armistice.publish.package import prepare_document
     from armistice.rules import validate
 
-    for title, options in (("validate", {}), ("build (validate + rows + CSV)", {"prepare": prepare_document,
-                                                                               "sink": lambda _id, _rows: None})):
+    runs: tuple[tuple[str, dict[str, typing.Any]], ...] = (("validate", {}), ("build (validate + rows + CSV)", {"prepare": prepare_document,
+                                                                               "sink": lambda _id, _rows: None}))
+    for title, options in runs:
         profiler = cProfile.Profile()
         profiler.runcall(validate, [root], workers=1, **options)
         print(f"## {title}, {root.name}, one process\n")
@@ -260,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
         floor = measure([[sys.executable, "-c", FLOOR, str(root)]], args.runs)
         validate = measure([[armistice, "validate", "--no-cache", str(root)]], args.runs)
         build = measure([[armistice, "build", "--records", str(root), "--out", str(out)]], args.runs,
-                        before=lambda: shutil.rmtree(out, ignore_errors=True))
+                        before=lambda out=out: shutil.rmtree(out, ignore_errors=True))
         tools = count <= args.tools_max
         schema = measure(check_jsonschema_commands(root), args.tool_runs) if tools else None
         package = None if not tools else measure(
@@ -314,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     by_size = {row[0]: row for row in rows}
     for name, index in (("validate", 4), ("build", 5)):
         if 10_000 in by_size and 100_000 in by_size:
-            ratio = by_size[100_000][index].seconds / by_size[10_000][index].seconds
+            ratio = typing.cast(Measure, by_size[100_000][index]).seconds / typing.cast(Measure, by_size[10_000][index]).seconds
             targets.append((f"{name} linear: 100k <= 11x 10k", ratio <= 11, f"{ratio:.1f}x"))
     peak = max(max(row[4].peak_mib, row[5].peak_mib) for row in rows)
     targets.append((f"peak memory <= 1 GiB (largest N {largest:,})", peak <= 1024, f"{peak:.0f} MiB"))

@@ -6,10 +6,9 @@ Run with `make generate` after changing src/armistice/models.py or a topic recor
 
 from pathlib import Path
 
-from armistice.dataset import load_dataset
 from armistice.cli import derived_files
-from armistice.records import dictionary
-from armistice.records import schemas
+from armistice.dataset import load_dataset
+from armistice.records import dictionary, schemas
 from armistice.release.cut import generated
 from armistice.rules import validate
 

@@ -29,11 +29,7 @@ SCHEMA = "# yaml-language-server: $schema=../../schema/{kind}.schema.json\n"
 SYLLABLES = ["li", "wang", "zhang", "chen", "liu", "yang", "huang", "zhao", "wu", "zhou", "xu", "sun", "ma",
              "zhu", "hu", "guo", "he", "lin", "gao", "luo", "kim", "park", "choi", "jung", "kang", "cho", "yoon",
              "jang", "han", "shin", "pet", "rov", "iva", "nov", "sok", "olov", "kuz", "net", "sov", "mikh"]
-WORDS = ("the delegation conference agenda proposal enemy representatives meeting neutral zone armistice "
-         "ceasefire demarcation line troops withdrawal prisoners observers commission negotiations report "
-         "telegram question position statement military political issue front principle agreement side "
-         "discussion situation incident aircraft violation investigation liaison officers reply protest "
-         "measures instructions draft text point").split()
+WORDS = ["the", "delegation", "conference", "agenda", "proposal", "enemy", "representatives", "meeting", "neutral", "zone", "armistice", "ceasefire", "demarcation", "line", "troops", "withdrawal", "prisoners", "observers", "commission", "negotiations", "report", "telegram", "question", "position", "statement", "military", "political", "issue", "front", "principle", "agreement", "side", "discussion", "situation", "incident", "aircraft", "violation", "investigation", "liaison", "officers", "reply", "protest", "measures", "instructions", "draft", "text", "point"]
 
 def _vocabulary(size: int = 4000) -> tuple[list[str], list[float]]:
     """The common words first, then invented ones; Zipf weights (the k-th word is 1/k as frequent)."""

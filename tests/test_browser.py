@@ -11,8 +11,8 @@ not compared).
 
 from __future__ import annotations
 
-import os
 import hashlib
+import os
 import re
 import shutil
 import socket
@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from armistice.publish import package as pkg
 from armistice.explore import serve
+from armistice.publish import package as pkg
 from conftest import FIXTURES, REPO, VALID, overlay
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -58,7 +58,7 @@ def start_site(records: Path, out: Path):
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
-                raise RuntimeError("Datasette did not start: " + process.stdout.read().decode())
+                raise RuntimeError("Datasette did not start: " + process.stdout.read().decode()) from None
             time.sleep(0.2)
 
 

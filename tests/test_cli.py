@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import INVALID, REPO, overlay, run_cli
 from armistice.cli import main
+from conftest import INVALID, REPO, overlay, run_cli
 
 
 def test_exit_status_is_0_valid_1_invalid_2_usage(valid_root: Path) -> None:

@@ -21,8 +21,8 @@ import pytest
 from datasette.app import Datasette
 
 from armistice.dataset import load_dataset
-from armistice.publish import package as pkg
 from armistice.explore import serve
+from armistice.publish import package as pkg
 from armistice.publish.tables import ROLES, ArrayFacet, iter_tables
 from armistice.release.citation import FORMATS
 from conftest import FIXTURES, REPO, overlay, run_cli

@@ -33,7 +33,6 @@ def test_impossible_dates_are_explained(value: str, message: str) -> None:
 
 def test_the_published_pattern_agrees_with_the_checker_on_every_day_of_a_leap_cycle() -> None:
     import re
-    from datetime import date, timedelta
 
     pattern = re.compile(dates.PARTIAL_DATE_PATTERN)
     for year in (1900, 1951, 1952, 2000):

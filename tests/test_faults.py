@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO, VALID, run_cli
 
 from armistice.publish import package as pkg
 from armistice.publish import swap
+from conftest import REPO, VALID, run_cli
 
 DOCUMENT = "records/documents/1951-03-02-telegram-7.yaml"
 
@@ -124,7 +124,7 @@ def _build_child(root: Path, out: Path, pause: str) -> int:
             os.environ[swap.PAUSE_AT] = pause
             pkg.build(root / "records", out, root / "dataset.yaml", workers=1)
             status = 0
-        except BaseException:  # noqa: BLE001 - the forked child reports anything, never returns into pytest
+        except BaseException:
             traceback.print_exc()
         finally:
             os._exit(status)
@@ -245,7 +245,7 @@ class _FullDisk(io.RawIOBase):
     """A file on a disk with ``room[0]`` bytes left, shared by every file: a write beyond it fails with ENOSPC."""
 
     def __init__(self, path: Any, room: list[int]):
-        self.file, self.room = open(path, "wb", buffering=0), room  # noqa: SIM115 - closed by close()
+        self.file, self.room = open(path, "wb", buffering=0), room
 
     def writable(self) -> bool:
         return True

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from armistice.models import Document, Person, Place
 from armistice.records.fmt import format_text
 from armistice.records.loading import MAX_BYTES, LoadError, load_file, parse_text
-from armistice.models import Document, Person, Place
 from conftest import INVALID, REPO, overlay, run_cli
 
 MESSY = """# A curator's note that must survive.

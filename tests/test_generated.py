@@ -6,10 +6,9 @@ import typing
 
 from pydantic import BaseModel
 
-from armistice.records import dictionary
-from armistice.records import schemas
-from armistice.rules import validate
 from armistice.models import RECORD_KINDS, Vocabulary
+from armistice.records import dictionary, schemas
+from armistice.rules import validate
 from conftest import REPO
 
 

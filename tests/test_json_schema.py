@@ -14,8 +14,8 @@ import pytest
 from jsonschema import Draft202012Validator
 from pydantic import ValidationError
 
-from armistice.records.loading import LoadError, load_file
 from armistice.models import KIND_BY_FOLDER
+from armistice.records.loading import LoadError, load_file
 from conftest import INVALID, REPO, VALID
 
 

@@ -147,7 +147,7 @@ def test_words_of_a_quoted_message_are_checked_within_the_message() -> None:
 
 
 def test_each_record_kind_is_named_once_and_the_same_everywhere() -> None:
-    assert cli.RECORD_KINDS == [model.record_kind for model in RECORD_KINDS], "the choices of `armistice new`"
+    assert [model.record_kind for model in RECORD_KINDS] == cli.RECORD_KINDS, "the choices of `armistice new`"
     for model in RECORD_KINDS:
         assert KIND_BY_FOLDER[model.folder] is model and KIND_BY_NAME[model.record_kind] is model
         assert table_by_name(model.folder).kind == model.record_kind, "its table is named after its folder"

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from armistice import cli
+from armistice.models import KIND_BY_NAME, fields
 from armistice.records import skeleton
 from armistice.records.loading import load_file
-from armistice.models import KIND_BY_NAME, fields
 from armistice.records.schemas import schema_comment
 from armistice.rules.page import RECORD_PATH
 from conftest import REPO, run_cli

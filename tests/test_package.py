@@ -10,10 +10,10 @@ publish before the first rename.
 from __future__ import annotations
 
 import csv
-import re
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import tempfile
@@ -22,11 +22,11 @@ from pathlib import Path
 import pytest
 from frictionless import Package
 
-from armistice.publish import package as pkg
-from armistice.rules import validate
 from armistice.models import KIND_BY_NAME
+from armistice.publish import package as pkg
 from armistice.publish.tables import fields, iter_tables, table_by_name, unflatten
-from conftest import REPO, VALID, run_cli
+from armistice.rules import validate
+from conftest import REPO, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -181,8 +181,8 @@ def test_table_schemas_are_described_and_anchored(built: Path) -> None:
 def test_translated_texts_and_curated_metadata_carry_their_own_licences(built: Path) -> None:
     descriptor = json.loads((built / "datapackage.json").read_text())
     by_name = {r["name"]: r for r in descriptor["resources"]}
-    assert [l.get("name") for l in by_name["documents"]["licenses"]] == ["CC-BY-4.0", None]
-    assert [l.get("name") for l in by_name["people"]["licenses"]] == ["CC-BY-4.0"]
+    assert [lic.get("name") for lic in by_name["documents"]["licenses"]] == ["CC-BY-4.0", None]
+    assert [lic.get("name") for lic in by_name["people"]["licenses"]] == ["CC-BY-4.0"]
 
 
 # --- atomicity -------------------------------------------------------------------------------

@@ -145,7 +145,7 @@ def test_every_vocabulary_value_used_in_the_data_has_a_meaning(built: Path) -> N
         "select vocabulary, value, meaning from vocabularies")}
     assert all(meanings.values())
     assert ("repository", "APRF") in meanings and ("side", "prc") in meanings
-    for vocabulary, value, _meaning, columns in connection.execute("select * from vocabularies"):
+    for _vocabulary, _value, _meaning, columns in connection.execute("select * from vocabularies"):
         for place in json.loads(columns):
             table, column = place.split(".")
             assert column in [c.name for c in fields(table)], place

@@ -15,20 +15,21 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
-import unicodedata
 import shutil
 import tempfile
+import unicodedata
 from datetime import date, timedelta
 from pathlib import Path
 
 import yaml
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from armistice.publish import package as pkg
-from armistice.rules import validate
 from armistice.models import KIND_BY_NAME, RECORD_KINDS
-from armistice.records.schemas import schema_comment
+from armistice.publish import package as pkg
 from armistice.publish.tables import fields, iter_tables, unflatten
+from armistice.records.schemas import schema_comment
+from armistice.rules import validate
 from conftest import REPO, VALID, run_cli
 
 WORD = st.from_regex(r"[a-z]{3,9}", fullmatch=True)
@@ -232,10 +233,10 @@ VALUES = st.text(alphabet=st.one_of(TRICKY, st.characters(codec="utf-8")), max_s
 def test_the_json_schema_and_the_models_agree_on_every_character(field: str, value: str) -> None:
     """A one-line field, a free-text field and an id: whatever characters a value holds, the
     models accept it exactly when the published JSON Schema does."""
+    import json
+
     from jsonschema import Draft202012Validator
     from pydantic import ValidationError
-
-    import json
 
     topic = {"id": "travel", "name": "Travel", "description": "Journeys.", field: value}
     schema = json.loads((REPO / "schema" / "topic.schema.json").read_text())

@@ -33,11 +33,11 @@ from pathlib import Path
 
 import pytest
 
+from armistice.cli import main
 from armistice.dataset import load_dataset
+from armistice.models import KIND_BY_NAME
 from armistice.publish import package as pkg
 from armistice.records import skeleton
-from armistice.cli import main
-from armistice.models import KIND_BY_NAME
 from armistice.release.cut import NAME, write_zip
 from conftest import REPO
 

@@ -11,10 +11,10 @@ import hashlib
 
 import pytest
 
+from armistice.models import Document
 from armistice.rules import validate
 from armistice.rules.fidelity import apply_corrections, source_body, squash
 from armistice.rules.grounding import claimed_people, claimed_places
-from armistice.models import Document
 from conftest import REPO, run_cli
 
 

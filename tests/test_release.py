@@ -22,9 +22,9 @@ import pytest
 import rispy
 from pybtex.database import parse_string
 
+from armistice.dataset import load_dataset
 from armistice.publish import package as pkg
 from armistice.release.citation import render, tex
-from armistice.dataset import load_dataset
 from armistice.release.cut import NAME, write_zip
 from armistice.release.diff import diff_sides, report
 from conftest import FIXTURES, REPO, VALID, overlay, run_cli
@@ -43,8 +43,8 @@ def _dataset() -> dict:
 
 
 def test_citation_cff_is_current_and_equals_the_package_version_and_date(monkeypatch) -> None:
-    from armistice.release.citation import citation_cff
     from armistice.dataset import load_dataset
+    from armistice.release.citation import citation_cff
 
     assert (REPO / "CITATION.cff").read_text() == citation_cff(load_dataset(REPO / "dataset.yaml")), "run `make generate`"
     import yaml
@@ -80,7 +80,7 @@ def test_bibtex_parses_and_pastes_into_latex(monkeypatch) -> None:
         run = run_cli(*args)
         assert run.exit_code == 0
         database = parse_string(run.output, "bibtex")
-        (key, entry), = database.entries.items()
+        (_key, entry), = database.entries.items()
         assert entry.type == "misc" and entry.fields["title"] and entry.fields["year"]
     described = _dataset()
     (dataset,) = parse_string(run_cli("cite", "--format", "bibtex").output, "bibtex").entries.values()
@@ -98,8 +98,8 @@ def test_bibtex_parses_and_pastes_into_latex(monkeypatch) -> None:
 
 
 def test_ris_parses() -> None:
-    from armistice.release.citation import dataset_item
     from armistice.dataset import load_dataset
+    from armistice.release.citation import dataset_item
 
     (entry,) = rispy.loads(render(dataset_item(load_dataset(REPO / "dataset.yaml")), "ris"))
     assert entry["type_of_reference"] == "DATA" and entry["title"] == "Korean Armistice Telegrams, 1951"

@@ -18,14 +18,14 @@ from urllib.parse import urlencode
 
 import pytest
 
-from armistice.publish.tables import iter_tables
-from armistice.publish import package as pkg
 from armistice.explore import serve
+from armistice.publish import package as pkg
+from armistice.publish.tables import iter_tables
 from conftest import REPO
 from test_datasette import make_datasette
 
 sys.path.insert(0, str(REPO / "scripts"))
-import synth  # noqa: E402
+import synth
 
 TABLE = f"/{serve.DATABASE}/documents.json"
 PLAIN = "rowid in (select rowid from documents_fts where documents_fts match escape_fts(:search))"

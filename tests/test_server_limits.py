@@ -22,12 +22,12 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import pytest
-from conftest import REPO
-from test_datasette import make_datasette
 
 from armistice.explore import serve
 from armistice.publish import package as pkg
 from armistice.records.loading import MAX_BYTES
+from conftest import REPO
+from test_datasette import make_datasette
 
 DB = serve.DATABASE
 FOREVER = "with recursive n(i) as (select 1 union all select i + 1 from n) select count(*) from n"

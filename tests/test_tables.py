@@ -64,7 +64,7 @@ def test_the_sql_and_the_table_schema_say_the_same_of_every_column() -> None:
         info = {row[1]: row for row in connection.execute(f'PRAGMA table_info("{table.name}")')}
         assert list(info) == [field["name"] for field in schema["fields"]], table.name
         for field in schema["fields"]:
-            _cid, _name, sql_type, not_null, _default, pk = info[field["name"]]
+            _cid, _name, sql_type, not_null, _default, _pk = info[field["name"]]
             assert bool(not_null) == field.get("constraints", {}).get("required", False), f"{table.name}.{field['name']}"
             assert sql_type == {"integer": "INTEGER", "number": "REAL"}.get(field["type"], "TEXT"), field["name"]
         primary = sorted((row[5], name) for name, row in info.items() if row[5])

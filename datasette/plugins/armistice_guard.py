@@ -34,6 +34,7 @@ import sqlite3
 import threading
 import traceback
 import weakref
+from typing import Any
 from urllib.parse import parse_qsl, unquote_to_bytes
 
 from datasette import Response, hookimpl
@@ -258,7 +259,7 @@ BOUNDED_FUNCTIONS = [
 @hookimpl
 def asgi_wrapper(datasette):
     def wrap(app):
-        slots = {"free": None, "waiting": 0}
+        slots: dict[str, Any] = {"free": None, "waiting": 0}
 
         async def guarded(scope, receive, send):
             if scope["type"] != "http":

@@ -50,9 +50,9 @@ def validate(paths: tuple[Path, ...], output: str, no_cache: bool) -> None:
     Example:
       armistice validate records/documents/1951-08-13-ciphered-telegram-22834.yaml
     """
+    from armistice.records.files import UsageError
     from armistice.records.findings import summary, to_json
     from armistice.rules import validate as run
-    from armistice.records.files import UsageError
 
     try:
         result = run(list(paths) or [DEFAULT_RECORDS], cache=not no_cache)
@@ -80,9 +80,9 @@ def fmt(paths: tuple[Path, ...], check: bool) -> None:
     Example:
       armistice fmt --check         # what CI runs
     """
+    from armistice.records.files import UsageError, discover, shown
     from armistice.records.fmt import FormatError, format_file
     from armistice.records.loading import LoadError
-    from armistice.records.files import UsageError, discover, shown
 
     try:
         _, targets, _ = discover(list(paths) or [DEFAULT_RECORDS])
@@ -122,7 +122,8 @@ def build(records: Path, out: Path) -> None:
     Example:
       armistice build --out /tmp/package   # datapackage.json, data/, dist/ under /tmp/package
     """
-    from armistice.publish.package import BuildError, build as run, outputs
+    from armistice.publish.package import BuildError, outputs
+    from armistice.publish.package import build as run
     from armistice.records.files import root_problem
 
     problem = root_problem(records)
@@ -162,8 +163,8 @@ def serve(host: str, port: int, records: Path) -> None:
     from armistice.dataset import DatasetError, find_dataset
     from armistice.explore.serve import is_stale, run
     from armistice.publish.package import BuildError, build, outputs
-    from armistice.records.files import root_problem
     from armistice.publish.swap import PublishError, settle
+    from armistice.records.files import root_problem
 
     problem = root_problem(records)
     if problem is not None:
@@ -201,9 +202,9 @@ def cite(record_id: str | None, fmt: str, records: Path) -> None:
       armistice cite --format bibtex
       armistice cite 1951-08-13-ciphered-telegram-22834 --format chicago
     """
+    from armistice.dataset import DatasetError, find_dataset, load_dataset
     from armistice.models import Document, Person
     from armistice.release.citation import dataset_item, document_item, render
-    from armistice.dataset import DatasetError, find_dataset, load_dataset
 
     if record_id is not None:  # a document is looked up in the records
         from armistice.records.files import root_problem
@@ -221,8 +222,8 @@ def cite(record_id: str | None, fmt: str, records: Path) -> None:
     if record_id is None:
         click.echo(render(dataset_item(dataset), fmt), nl=False)
         return
-    from armistice.records.findings import summary
     from armistice.records.files import UsageError
+    from armistice.records.findings import summary
     from armistice.rules import validate as run
 
     try:
@@ -261,8 +262,8 @@ def diff(old: str, new: str) -> None:
     """
     from contextlib import ExitStack
 
-    from armistice.release.diff import SideError, diff_sides, report
     from armistice.publish.swap import PublishError, reading
+    from armistice.release.diff import SideError, diff_sides, report
 
     try:
         with ExitStack() as held:
@@ -314,8 +315,9 @@ def release(version: str, day: str | None) -> None:
     Example:
       armistice release 1.1.0      # then commit and tag as printed
     """
-    from armistice.release.cut import ReleaseError, release as run
     from armistice.publish.swap import PublishError, settle
+    from armistice.release.cut import ReleaseError
+    from armistice.release.cut import release as run
 
     try:
         settle(Path("."))  # a build killed mid-swap is finished before the release looks at the working tree
@@ -387,10 +389,11 @@ def draft(page: Path, record_id: str | None, out: Path | None, records: Path) ->
     Example:
       armistice draft page.txt   # writes sources/<sha>.txt and records/documents/<id>.yaml
     """
-    from armistice.records.draft import DraftError, draft as make_draft, write
+    from armistice.page import PageError
+    from armistice.records.draft import DraftError, write
+    from armistice.records.draft import draft as make_draft
     from armistice.records.files import shown
     from armistice.records.skeleton import is_records_root
-    from armistice.page import PageError
 
     if not is_records_root(records):
         raise click.UsageError(f"{records}: not a records folder (no documents/, people/ ... inside it)")

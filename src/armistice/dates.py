@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import calendar
 import re
-from functools import lru_cache
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 _YEAR = "[0-9]{4}"
 _MONTH = "(?:0[1-9]|1[0-2])"
@@ -63,9 +63,8 @@ def date_problem(value: str) -> str | None:
         last = calendar.monthrange(year, month)[1]
         if not 1 <= int(match["day"]) <= last:
             return f"invalid date {value!r}: {calendar.month_name[month]} {year} has {last} days"
-    if match["hour"] is not None:
-        if int(match["hour"]) > 23 or int(match["minute"]) > 59:
-            return f"invalid date {value!r}: the time must be between 00:00 and 23:59"
+    if match["hour"] is not None and (int(match["hour"]) > 23 or int(match["minute"]) > 59):
+        return f"invalid date {value!r}: the time must be between 00:00 and 23:59"
     if not _VALID.fullmatch(value):  # pragma: no cover - the two checks above must agree
         return f"invalid date {value!r}"
     return None

@@ -23,11 +23,12 @@ from __future__ import annotations
 import functools
 import re
 import types
-import unicodedata
 import typing
+import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Iterator, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -45,7 +46,6 @@ from pydantic_core import PydanticCustomError, core_schema
 
 from armistice.dates import PARTIAL_DATE_PATTERN, date_problem
 from armistice.records.findings import FieldPath
-
 
 # --------------------------------------------------------------------------------------------
 # Markers: what a field means to the code that reads the models
@@ -272,7 +272,7 @@ class Vocabulary(StrEnum):
 
     meaning: str
 
-    def __new__(cls, value: str, meaning: str = "") -> "Vocabulary":
+    def __new__(cls, value: str, meaning: str = "") -> Vocabulary:
         member = str.__new__(cls, value)
         member._value_ = value
         member.meaning = meaning
@@ -779,7 +779,7 @@ class Attestation(Base):
     """A standard reference work or authority record that gives it, where one exists."""
 
     @model_validator(mode="after")
-    def _complete(self) -> "Attestation":
+    def _complete(self) -> Attestation:
         if self.basis is Basis.CURATORS:
             if self.reason is None:
                 raise PydanticCustomError("basis", "the curators' basis needs a reason: say why")

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import json
 import os
-from html import escape
 import sys
+from html import escape
 from pathlib import Path
 from typing import Any
 
 from armistice import models
-from armistice.models import Dataset
 from armistice.dataset import load_dataset
+from armistice.models import Dataset
 from armistice.publish.package import DATABASE_NAME
 from armistice.publish.tables import ROLES, ArrayFacet, iter_tables
 from armistice.release.citation import FORMATS, dataset_item, render

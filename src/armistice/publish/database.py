@@ -62,7 +62,7 @@ def finish(connection: sqlite3.Connection) -> None:
         db = sqlite_utils.Database(connection)
         for table in iter_tables():
             if table.search:
-                db[table.name].enable_fts(list(table.search), fts_version="FTS5", create_triggers=False,
+                db.table(table.name).enable_fts(list(table.search), fts_version="FTS5", create_triggers=False,
                                           tokenize="porter")
         connection.commit()
     finally:

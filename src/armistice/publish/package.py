@@ -27,16 +27,25 @@ import re
 import shutil
 import sqlite3
 import tempfile
+from collections.abc import Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from armistice.dataset import DatasetError, find_dataset, load_dataset
 from armistice.models import Dataset
 from armistice.publish import database, parquet, swap
-from armistice.publish.tables import (OVERVIEW, VOCABULARIES, iter_tables, overview_ids, overview_row,
-                                      published_rows, record_names, vocabulary_rows)
+from armistice.publish.tables import (
+    OVERVIEW,
+    VOCABULARIES,
+    iter_tables,
+    overview_ids,
+    overview_row,
+    published_rows,
+    record_names,
+    vocabulary_rows,
+)
 from armistice.records.files import root_problem
 from armistice.records.findings import Finding
 

@@ -51,7 +51,7 @@ def path_of(name: str) -> str:
 def arrow_table(table: Table, rows: list[tuple[Any, ...]]) -> Any:
     """Rows (tuples in the order of the table's fields, as :func:`~armistice.publish.tables.published_rows`
     gives them) as an Arrow table of its Parquet schema; JSON array cells become lists, dates are parsed."""
-    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow as pa
 
     schema = table.parquet_schema()
     arrays = []
@@ -71,7 +71,7 @@ class TableWriter:
     """One resource's Parquet file being written, rows appended in published order."""
 
     def __init__(self, table: Table, path: Path):
-        import pyarrow.parquet as pq  # type: ignore[import-untyped]
+        import pyarrow.parquet as pq
 
         self.table = table
         self.pending: list[tuple[Any, ...]] = []

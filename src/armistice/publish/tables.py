@@ -27,9 +27,10 @@ table answers "which documents involve this person, and how"; only their ``recip
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
-from typing import Any, Callable, Iterable
+from functools import cache, cached_property
+from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 
@@ -51,8 +52,8 @@ from armistice.models import (
     Intermediary,
     Marking,
     Message,
-    Person,
     Organisation,
+    Person,
     Place,
     Proposal,
     Record,
@@ -65,6 +66,8 @@ from armistice.models import (
     Tombstone,
     Topic,
     Vocabulary,
+)
+from armistice.models import (
     fields as model_fields,
 )
 
@@ -125,7 +128,7 @@ class Column:
 
     def arrow_field(self) -> Any:
         """The column as a Parquet (Arrow) field, typed by :data:`PARQUET_TYPES`, nullable unless required."""
-        import pyarrow as pa  # type: ignore[import-untyped]
+        import pyarrow as pa
 
         kind = PARQUET_TYPES[self.schema["type"]]
         arrow_type = pa.list_(pa.string()) if kind == "list<string>" else pa.type_for_alias(kind)
@@ -142,7 +145,7 @@ def _title(name: str) -> str:
     return words[:1].upper() + words[1:]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _json_schema_of(annotation: Any) -> dict[str, Any]:
     return TypeAdapter(annotation).json_schema()
 
@@ -317,7 +320,7 @@ class Table:
 
     def parquet_schema(self) -> Any:
         """The Parquet (Arrow) schema: the Table Schema's columns in order, each typed as it declares."""
-        import pyarrow as pa  # type: ignore[import-untyped]
+        import pyarrow as pa
 
         return pa.schema([column.arrow_field() for column in self.fields],
                          metadata={"name": self.name, "description": self.description})
@@ -852,9 +855,9 @@ def flatten(records: dict[str, list[Record]]) -> dict[str, list[dict[str, Any]]]
             items[table.name] = pairs
             rows[table.name].extend(row for row, _ in pairs)
             continue
-        produced = []
+        produced: list[Any] = []
         for source in table.lists:
-            for parent_row, parent_item in items[table.parent]:
+            for parent_row, parent_item in items[table.parent or ""]:
                 values = _get(parent_item, source.path) or []
                 base = {col: parent_row[key] for col, key in zip(table.parent_columns, table.parent_keys)}
                 for position, value in enumerate(values, start=1):
@@ -941,7 +944,7 @@ def unflatten(rows: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str,
         if table.kind is not None:
             built[table.name] = [(row, _item(table, row)) for row in rows[table.name]]
             continue
-        produced = []
+        produced: list[Any] = []
         for source in table.lists:
             children: dict[tuple, list[tuple[int, Any, dict[str, Any] | None, dict[str, Any]]]] = {}
             for row in rows[table.name]:
@@ -952,7 +955,7 @@ def unflatten(rows: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str,
                     children.setdefault(key, []).append((row["position"], row[table.target], None, row))
                 else:
                     children.setdefault(key, []).append((row["position"], None, _item(table, row), row))
-            for parent_row, parent_item in built[table.parent]:
+            for parent_row, parent_item in built[table.parent or ""]:
                 key = tuple(parent_row[k] for k in table.parent_keys)
                 entries = sorted(children.get(key, []), key=lambda entry: entry[0])
                 if not entries:

@@ -7,7 +7,8 @@ value. It is generated so it cannot drift from the models; a test fails when it 
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from pydantic import BaseModel
 

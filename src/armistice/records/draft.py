@@ -28,8 +28,8 @@ from armistice.models import Document, PageItem, Person, Place
 from armistice.page import DATE_AS_WRITTEN, MONTHS, Page, label_of, read_page
 from armistice.records.files import load_entry
 from armistice.records.fmt import format_text
-from armistice.rules.names import NameIndex, names_of
 from armistice.rules.fidelity import BRACKET
+from armistice.rules.names import NameIndex, names_of
 from armistice.rules.page import RECORD_PATH, page_values, parse_reference
 
 TRANSLATION_LABELS = {"translation - english": "en", "- english translation": "en", "english translation": "en"}
@@ -244,9 +244,7 @@ def _distribution(head: list[str], reg: Registry, record: dict[str, Any]) -> Non
     while index < len(head):
         line = head[index]
         nxt = next((later for later in head[index:] if later), "")
-        if line and (line.startswith("to Cde.") or re.match(NUMERO, line)):
-            block.append(line)
-        elif not line and (nxt.startswith("to Cde.") or re.match(NUMERO + r"\s*[0-9]+\s+to", nxt)):
+        if (line and (line.startswith("to Cde.") or re.match(NUMERO, line))) or (not line and (nxt.startswith("to Cde.") or re.match(NUMERO + r"\s*[0-9]+\s+to", nxt))):
             block.append(line)
         else:
             break

@@ -10,15 +10,16 @@ from __future__ import annotations
 import difflib
 import os
 import typing
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from armistice.records.findings import Finding, FieldPath, format_field
-from armistice.records.loading import LoadError, Loaded, load_file
 from armistice.models import CUSTOM_ERRORS, KIND_BY_FOLDER, RECORD_KINDS, Record, split_annotation
+from armistice.records.findings import FieldPath, Finding, format_field
+from armistice.records.loading import Loaded, LoadError, load_file
 
 SUFFIX = ".yaml"
 

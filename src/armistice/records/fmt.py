@@ -31,14 +31,14 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
-from armistice.records.loading import LoadError, decode, parse_text, read_bytes, reads_as_text
 from armistice.models import KIND_BY_FOLDER, Record
 from armistice.records.files import escapes, model_at
 from armistice.records.findings import Finding
+from armistice.records.loading import LoadError, decode, parse_text, read_bytes, reads_as_text
 from armistice.records.schemas import schema_comment
 
 WIDTH = 4096

@@ -33,15 +33,15 @@ import errno
 import math
 import os
 import re
-import typing
 import stat
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from armistice.records.findings import Finding, FieldPath, format_field
+from armistice.records.findings import FieldPath, Finding, format_field
 
 MAX_BYTES = 1024 * 1024
 """A record larger than this is refused: the longest telegram is under 10 KB."""

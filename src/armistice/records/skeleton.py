@@ -25,8 +25,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from armistice.records.dictionary import field_type
 from armistice.models import KIND_BY_NAME, SLUG_PATTERN, FieldSpec, Record, Vocabulary, fields
+from armistice.records.dictionary import field_type
 from armistice.records.schemas import schema_comment
 
 SUFFIX = ".yaml"

@@ -16,8 +16,8 @@ from typing import Any
 
 import yaml
 
-from armistice.models import Dataset, Document
 from armistice.hashing import content_hash
+from armistice.models import Dataset, Document
 
 FORMATS = ("apa", "chicago", "bibtex", "ris", "csl-json")
 STYLES = {"apa": "apa", "chicago": "chicago-notes-bibliography"}
@@ -64,7 +64,7 @@ def document_item(document: Document, dataset: Dataset, names: dict[str, str]) -
 
 
 def held_document_item(*, id: str, title: str, kind: str, number: str | None, author: str, recipients: list[str],
-                       date: str, archive: str, locations: list[str], url: str, archive_citation: str,
+                       date: str, archive: str, locations: list[str], url: str, archive_citation: str | None,
                        content_sha256: str, dataset_title: str, dataset_version: str) -> dict[str, Any]:
     """The CSL-JSON item of a document from its published values, so the explorer, which reads the
     database rather than the records, cites a document exactly as ``armistice cite <id>`` does."""
@@ -80,8 +80,8 @@ def held_document_item(*, id: str, title: str, kind: str, number: str | None, au
         "archive": archive,
         "archive_location": "; ".join(locations),
         "URL": url,
-        "note": (f"Archive's citation: {' '.join(archive_citation.split())} "
-                 f"Held in {dataset_title}, version {dataset_version}, record {id} "
+        "note": ((f"Archive's citation: {' '.join(archive_citation.split())} " if archive_citation else "")
+                 + f"Held in {dataset_title}, version {dataset_version}, record {id} "
                  f"(content SHA-256 {content_sha256})."),
     }
 

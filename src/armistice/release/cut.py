@@ -30,8 +30,8 @@ import tempfile
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from datetime import date as Date
-from datetime import datetime, timezone
 from pathlib import Path
 
 from armistice.dataset import DatasetError, load_dataset, write_fields
@@ -294,7 +294,7 @@ def release(repository: Path, version: str, day: str | None = None, *, derived: 
         current = load_dataset(repository / DATASET)
     except DatasetError as error:
         raise ReleaseError(str(error)) from None
-    released = current.created if current.version == version else (day or datetime.now(timezone.utc).date().isoformat())
+    released = current.created if current.version == version else (day or datetime.now(UTC).date().isoformat())
     try:
         dist.mkdir(exist_ok=True)
         staging = _staging(dist)

@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from armistice.release import history
 from armistice.publish.tables import ROOT_TABLE
+from armistice.release import history
 
 BUMPS = ("none", "patch", "minor", "major")
 ROOTS = set(ROOT_TABLE.values())
@@ -165,7 +165,7 @@ def _described(before: Any, after: Any) -> str:
         return _short(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True))
 
     words = lambda value: isinstance(value, list) and all(isinstance(v, str) for v in value)  # noqa: E731
-    if words(before) and after is None or before is None and words(after):  # an enum, keywords ...: the items
+    if (words(before) and after is None) or (before is None and words(after)):  # an enum, keywords ...: the items
         before, after = before or [], after or []
     if before is None:
         return f"added {shown(after)}"
@@ -232,7 +232,7 @@ def compare(old: Package, new: Package) -> Diff:
         diff.fields_removed += [f"{name}.{f}" for f in old.fields[name] if f not in new.fields[name]]
         before, after = old.rows[name], new.rows[name]
         shared = [f for f in new.fields[name] if f in old.fields[name] and f not in NOISE]
-        label = lambda key: f"{name}/{'/'.join(key)}"  # noqa: E731
+        label = lambda key, name=name: f"{name}/{'/'.join(key)}"  # noqa: E731
         added = [label(k) for k in sorted(set(after) - set(before))]
         removed = [label(k) for k in sorted(set(before) - set(after))]
         if name in ROOTS:

@@ -167,7 +167,7 @@ class Cache:
             return key, None
         try:
             outcome = pickle.loads(blob)
-        except Exception:  # noqa: BLE001 - a damaged entry is simply checked again
+        except Exception:
             return key, None
         self.new_outcomes[str(file)] = found
         self.reused += 1

@@ -14,12 +14,12 @@ outgoing must say ``direction: outgoing``, so the reading view and these rules r
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from armistice import dates
 from armistice.models import Direction, Document, Event, MarkingKind
-from armistice.records.findings import FieldPath, Finding
 from armistice.records.files import Entry
+from armistice.records.findings import FieldPath, Finding
 from armistice.rules.context import Context
 from armistice.rules.rule import at
 

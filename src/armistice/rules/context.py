@@ -8,9 +8,10 @@ checked: what a rule gathers on the way is its own (see :mod:`armistice.rules.ru
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from armistice.models import NAMED_KINDS, Record, Tombstone
 from armistice.records.files import Collection

@@ -7,11 +7,11 @@ checked each one and removed the entry.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from armistice.models import Document
-from armistice.records.findings import Finding
 from armistice.records.files import Entry
+from armistice.records.findings import Finding
 from armistice.rules.context import Context
 from armistice.rules.rule import at
 

@@ -24,14 +24,14 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from armistice.models import Document
-from armistice.records.files import (Collection, Entry, Loading, admit, duplicate, load_entry, named_after_id,
-                                     plan, shown)
+from armistice.records.files import Collection, Entry, Loading, admit, duplicate, load_entry, named_after_id, plan, shown
 from armistice.records.findings import Finding
 from armistice.records.loading import Loaded
 from armistice.rules import chronology, drafted, fidelity, grounding, identity, provenance, references

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from armistice.models import Basis, Document, verbatim_values
 from armistice.page import PageError, read_page
-from armistice.records.findings import Finding
 from armistice.records.files import Entry
+from armistice.records.findings import Finding
 from armistice.rules.context import Context
 from armistice.rules.page import compare
 from armistice.rules.repairs import repair_problem

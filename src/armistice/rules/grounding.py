@@ -7,12 +7,12 @@ the document does not link is a warning; and every recorded spelling must occur 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 from armistice.models import KIND_BY_NAME, NAMED_KINDS, Document
-from armistice.records.findings import FieldPath, Finding
 from armistice.records.files import Entry
+from armistice.records.findings import FieldPath, Finding
 from armistice.rules.context import Context
 from armistice.rules.names import names_of
 from armistice.rules.references import references
@@ -80,7 +80,7 @@ class Grounding:
                 yield at(entry, ("text",), f"the text names {found[0]!r} ({kind} {record_id!r}) "
                          f"but the document does not link it; add it to {links}", "warning")
 
-    def merge(self, other: "Grounding") -> None:
+    def merge(self, other: Grounding) -> None:
         for kind in KINDS:
             self.named[kind] |= other.named[kind]
         self.documents += other.documents

@@ -6,10 +6,10 @@ the engine), since which of two records sharing an id is kept decides what is ch
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
-from armistice.records.findings import Finding
 from armistice.records.files import Entry
+from armistice.records.findings import Finding
 from armistice.rules.context import Context
 from armistice.rules.rule import at
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from typing import Any, Iterable
+from collections.abc import Iterable
+from functools import cache, lru_cache
+from typing import Any
 
 from armistice.models import Person, Place
 
@@ -14,7 +15,7 @@ def names_of(record: Person | Place) -> list[str]:
     return list(record.spellings) + list(getattr(record, "code_names", []))
 
 
-@lru_cache(maxsize=None)  # one per recorded name: bounded by the registry
+@cache  # one per recorded name: bounded by the registry
 def _pattern(spelling: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)" + re.escape(spelling) + r"(?!\w)", re.IGNORECASE)
 
@@ -28,7 +29,7 @@ def occurs(spelling: str, text: str) -> bool:
 _TOKEN = re.compile(r"\w+")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _caseless(char: str) -> bool:
     return char.lower() == char == char.upper()
 

@@ -11,12 +11,12 @@ document is checked (in whichever worker), and reports at the end the quotations
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 from armistice.models import NAMED_KINDS, Attestation, Basis, Document, Event, Person, Role
-from armistice.records.findings import FieldPath, Finding
 from armistice.records.files import Entry
+from armistice.records.findings import FieldPath, Finding
 from armistice.rules.context import Context
 from armistice.rules.fidelity import squash
 from armistice.rules.rule import at
@@ -96,7 +96,7 @@ class Provenance:
             if isinstance(event, Event) and event.date_words and holds(doc, event.date_words, Basis.DOCUMENT.value):
                 self.dated.add(event_id)
 
-    def merge(self, other: "Provenance") -> None:
+    def merge(self, other: Provenance) -> None:
         self.found |= other.found
         self.documents |= other.documents
         self.dated |= other.dated

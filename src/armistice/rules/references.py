@@ -6,14 +6,14 @@ field is checked without code.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 from pydantic import BaseModel
 
 from armistice.models import KIND_BY_NAME, Document, Tombstone, reference_values
-from armistice.records.findings import FieldPath, Finding
 from armistice.records.files import Entry
+from armistice.records.findings import FieldPath, Finding
 from armistice.rules.context import Context
 from armistice.rules.rule import at
 
@@ -58,7 +58,7 @@ class References:
                 finding = at(entry, path, f"unknown {target} {value!r} (no {KIND_BY_NAME[target].folder}/{value}.yaml)")
                 self.unresolved.append(Unresolved(finding, target, value))
 
-    def merge(self, other: "References") -> None:
+    def merge(self, other: References) -> None:
         self.documents |= other.documents
         self.unresolved.extend(other.unresolved)
 
@@ -91,7 +91,7 @@ class EventsReported:
             self.reported.update(entry.record.events)
         return iter(())
 
-    def merge(self, other: "EventsReported") -> None:
+    def merge(self, other: EventsReported) -> None:
         self.reported |= other.reported
         self.documents += other.documents
 

@@ -13,11 +13,12 @@ A rule that needs nothing beyond the record and the lookups is a plain function,
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterable, Protocol, Self
+from typing import TYPE_CHECKING, Protocol, Self
 
-from armistice.records.findings import FieldPath, Finding, format_field
 from armistice.records.files import Entry
+from armistice.records.findings import FieldPath, Finding, format_field
 
 if TYPE_CHECKING:
     from armistice.rules.context import Context
@@ -48,7 +49,7 @@ class RecordRule:
 
     check: Check
 
-    def merge(self, other: "RecordRule") -> None:
+    def merge(self, other: RecordRule) -> None:
         pass
 
     def finish(self, context: Context) -> Iterable[Finding]:
