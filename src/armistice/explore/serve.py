@@ -50,7 +50,9 @@ def dataset_citation(dataset: Dataset) -> str:
 
 
 def queries(dataset: Dataset) -> dict[str, dict[str, Any]]:
-    """Canned queries: the correspondence network, a person's documents, the timeline, a document's citation."""
+    """Canned queries: the correspondence network and the telegrams behind each of its links, a person's
+    documents, the timeline, a document's citation. A query with a parameter returns nothing when it is
+    empty; ``datasette/plugins/armistice_pages.py`` makes the ids in their results links."""
     cite = dataset_citation(dataset).replace("'", "''")
     return {
         "correspondence": {
@@ -71,11 +73,28 @@ def queries(dataset: Dataset) -> dict[str, dict[str, Any]]:
                 "order by telegrams desc, sender, recipient"
             ),
         },
+        "correspondence_telegrams": {
+            "title": "Telegrams from one person to another",
+            "description": "The documents and the quoted telegrams that the correspondence network counts for one "
+                           "sender and one recipient (ids, as the network's links give them), in date order.",
+            "sql": (
+                "select d.date, d.id as document_id, d.title, 'document' as level, null as quoted_message\n"
+                "from documents d join document_people p on p.document_id = d.id and p.role = 'recipient'\n"
+                "where :sender != '' and :recipient != '' and d.sender_id = :sender and p.person_id = :recipient\n"
+                "union all\n"
+                "select coalesce(m.sent, d.date), d.id, coalesce(m.title, 'quoted telegram') || ' in ' || d.title,\n"
+                "  'quoted message', m.local_id\n"
+                "from messages m join message_people p on p.message_id = m.id and p.role = 'recipient'\n"
+                "join documents d on d.id = m.document_id\n"
+                "where :sender != '' and :recipient != '' and m.sender_id = :sender and p.person_id = :recipient\n"
+                "order by 1, 2, 5"
+            ),
+        },
         "documents_mentioning_person": {
             "title": "Documents involving a person",
             "description": "Every document a person is involved in, and how. Give a person's id or part of a name.",
             "sql": (
-                "select d.date, d.id as document_id, d.title, p.name as person,\n"
+                "select d.date, d.id as document_id, d.title, p.name as person, p.id as person_id,\n"
                 "  group_concat(dp.role, ', ') as roles\n"
                 "from document_people dp\n"
                 "join people p on p.id = dp.person_id\n"
@@ -112,6 +131,8 @@ def metadata(dataset: Dataset) -> dict[str, Any]:
     """Datasette metadata: titles, descriptions, licences and sources for the database, every table and column."""
     metadata_licence = dataset.metadata_licence
     tables = {table.name: table.datasette(dataset) for table in iter_tables()}
+    # The places page draws its own map (datasette/templates/_table-...-places.html); no second one there.
+    tables["places"]["plugins"] = {"datasette-cluster-map": {"latitude_column": "-", "longitude_column": "-"}}
     citation = dataset_citation(dataset)
     # Datasette shows description_html as markup: the dataset's own words are escaped into it.
     description = (
@@ -186,16 +207,21 @@ def vocabularies() -> dict[str, dict[str, dict[str, str]]]:
 def entries() -> dict[str, dict[str, Any]]:
     """The record tables that read as entries (every kind but documents and tombstones), each with the
     link tables that tie its rows to documents or events: ``(link table, column naming the entry, column
-    naming the document or event, whether the link has a role)``, and the entries it involves itself (an
-    event's places and people). Derived from the foreign keys, so a new
+    naming the document or event, whether the link has a role)``, the entries it involves itself (an
+    event's places and people), and its own lists (``details``: what its identification and side rest on,
+    the roles documents give a person). Derived from the foreign keys and parents, so a new
     kind (organisations) gets its page from its declaration."""
     tables = list(iter_tables())
     kinds = {table.name: table for table in tables if table.kind and table.kind not in ("document", "tombstone")}
-    out: dict[str, dict[str, Any]] = {name: {"label": table.label, "documents": [], "events": [], "involves": []}
-                                      for name, table in kinds.items()}
+    out: dict[str, dict[str, Any]] = {name: {"label": table.label, "documents": [], "events": [], "involves": [],
+                                             "details": []} for name, table in kinds.items()}
     parents = {"document_id": "documents", "event_id": "events"}
     for table in tables:
         if table.target is None:
+            if table.parent in kinds and len(table.parent_columns) == 1:
+                out[table.parent]["details"].append({
+                    "table": table.name, "column": table.parent_columns[0], "list": table.lists[0].path[-1],
+                    "title": table.title, "basis": any(c.name == "basis" for c in table.fields)})
             continue
         keys = {columns[0]: resource for columns, resource, _ in table.foreign_keys() if len(columns) == 1}
         for column, resource in keys.items():
