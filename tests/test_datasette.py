@@ -186,6 +186,55 @@ def test_canned_timeline_and_the_timeline_page(client) -> None:
     assert "<svg" in page.text
 
 
+def test_the_timeline_has_a_dated_axis_and_marks_that_link_and_say_what_reports_an_event(client) -> None:
+    page = client("/timeline").text
+    chart = page[page.index("<svg"):page.index("</svg>")]
+    connection = sqlite3.connect(client.database)
+    months = {row[0] for row in connection.execute("select substr(date_min, 1, 7) from documents union "
+                                                   "select substr(date_min, 1, 7) from events")}
+    assert chart.count('class="tick"') >= len(months)
+    for kind, table in (("document", "documents"), ("event", "events")):
+        for (item,) in connection.execute(f"select id from {table}"):
+            assert f'<a href="/{DB}/{table}/{item}" class="timeline-item {kind}"' in chart
+    for event, document, title in connection.execute(
+            "select ed.event_id, d.id, d.title from event_documents ed join documents d on d.id = ed.document_id"):
+        (tip,) = re.findall(f'<a href="/{DB}/events/{event}" class="timeline-item event"[^>]*>\\s*<title>(.*?)</title>', chart)
+        assert "reported in " in tip and title in html.unescape(tip)
+        item = page[page.index(f'href="/{DB}/events/{event}">'):]
+        assert f'(reported in <a href="/{DB}/documents/{document}">' in item.split("</li>")[0]
+
+
+def _load_pages_plugin():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("armistice_pages", serve.config_dir(REPO) / "plugins" / "armistice_pages.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def test_timeline_layout_puts_labels_beside_bars_never_through_them() -> None:
+    """Synthetic items: a month-long event, a day early in the month, one at the right edge."""
+    layout = _load_pages_plugin().timeline_layout([
+        {"item": "event", "id": "e1", "date": "1950-02", "date_min": "1950-02-01", "date_max": "1950-02-28", "title": "A month"},
+        {"item": "document", "id": "d1", "date": "1950-02-03", "date_min": "1950-02-03", "date_max": "1950-02-03", "title": "Early"},
+        {"item": "document", "id": "d2", "date": "1950-04-30", "date_min": "1950-04-30", "date_max": "1950-04-30",
+         "title": "Late, with a long title that cannot fit after its mark at the right edge"},
+    ], {"e1": [{"id": "d2", "date": "1950-04-30", "title": "Late"}]})
+    assert [tick["label"] for tick in layout["ticks"]] == ["Feb 1950", "Mar 1950", "Apr 1950"]
+    month, early, late = layout["rows"]
+    assert month["bar"] and month["x_end"] - month["x"] > 100
+    for row in layout["rows"]:
+        if row["anchor"] == "start":
+            assert row["label_x"] > max(row["x"], row["x_end"])
+        else:
+            assert row["label_x"] < row["x"]
+    assert len({r["y"] for r in layout["rows"]}) == 3  # a row each
+    assert late["anchor"] == "end" and early["anchor"] == "start"
+    assert "reported in 1950-04-30 Late" in month["tip"]
+    assert layout["links"] == [{"x1": month["x"], "y1": month["y"], "x2": late["x"], "y2": late["y"]}]
+
+
 def test_canned_citation_of_a_document(client) -> None:
     row = client(f"/{DB}/citation.json?document=1951-03-02-telegram-7&_shape=objects").json()["rows"][0]
     assert row["archive_citation"].startswith('"Telegram No. 7, Ana Sender to Ben Reader"')
@@ -193,9 +242,67 @@ def test_canned_citation_of_a_document(client) -> None:
     assert "(Version " in row["dataset_citation"] and row["dataset_citation"].endswith("Record 1951-03-02-telegram-7.")
 
 
-def test_places_are_on_a_map(client) -> None:
+def test_places_are_on_a_map_whose_markers_need_no_network(client) -> None:
+    """The places page embeds a point for each place with coordinates (the markers are drawn from them,
+    with Leaflet served by this site) and each point links to the place's page; every place is listed."""
     page = client(f"/{DB}/places")
-    assert page.status_code == 200 and "datasette-cluster-map" in page.text
+    assert page.status_code == 200
+    (points,) = re.findall(r'<script type="application/json" id="places-points">(.*?)</script>', page.text, flags=re.S)
+    connection = sqlite3.connect(client.database)
+    located = connection.execute("select id, name, latitude, longitude from places where latitude is not null "
+                                 "order by name, id").fetchall()
+    assert located, "the fixture has a place with coordinates"
+    assert [(p["id"], p["name"], p["lat"], p["lon"]) for p in json.loads(points)] == located
+    assert all(p["href"] == f"/{DB}/places/{p['id']}" for p in json.loads(points))
+    for (place_id,) in connection.execute("select id from places"):
+        assert f'class="place-name" href="/{DB}/places/{place_id}"' in page.text
+    assert "/-/static-plugins/datasette-leaflet/" in page.text and "datasette-cluster-map.js" not in page.text
+    assert "https://" not in page.text.split('id="places-map"')[1].split(">")[0]  # nothing online for the markers
+
+
+def test_every_canned_query_with_a_parameter_returns_nothing_when_it_is_empty(client) -> None:
+    queries = client("/-/metadata.json").json()["databases"][DB]["queries"]
+    with_parameters = {name: sorted(set(re.findall(r":(\w+)", query["sql"]))) for name, query in queries.items()}
+    assert any(with_parameters.values())
+    for name, parameters in with_parameters.items():
+        if parameters:
+            empty = "&".join(f"{parameter}=" for parameter in parameters)
+            assert client(f"/{DB}/{name}.json?{empty}&_shape=objects").json()["rows"] == [], name
+
+
+def test_correspondence_links_to_the_telegrams_it_counts(client) -> None:
+    """Each pair's count links to the telegrams it counts (as many rows as the count), each linking to its
+    document (at the quoted telegram for a quoted one), and the documents' count to the documents list."""
+    pairs = client(f"/{DB}/correspondence.json?_shape=objects").json()["rows"]
+    page = client(f"/{DB}/correspondence").text
+    for pair in pairs:
+        sender, recipient = pair["sender_id"], pair["recipient_id"]
+        link = f"/{DB}/correspondence_telegrams?sender={sender}&amp;recipient={recipient}"
+        assert f'href="{link}"' in page, pair
+        rows = client(html.unescape(link).replace("telegrams?", "telegrams.json?") + "&_shape=objects").json()["rows"]
+        assert len(rows) == pair["telegrams"]
+        assert sum(row["level"] == "quoted message" for row in rows) == pair["quoted_messages"]
+        shown = client(html.unescape(link)).text
+        for row in rows:
+            anchor = f"#message-{row['quoted_message']}" if row["quoted_message"] else ""
+            assert f'href="/{DB}/documents/{row["document_id"]}{anchor}"' in shown
+            if anchor:
+                document = client(f"/{DB}/documents/{row['document_id']}").text
+                assert f'id="message-{row["quoted_message"]}"' in document
+        if pair["documents"]:
+            documents = f"/{DB}/documents?sender_id={sender}&amp;recipient_ids__arraycontains={recipient}"
+            assert f'href="{documents}"' in page
+            listed = client(html.unescape(documents).replace("documents?", "documents.json?") + "&_shape=objects")
+            assert len(listed.json()["rows"]) == pair["documents"]
+
+
+def test_query_results_link_to_their_rows(client) -> None:
+    page = client(f"/{DB}/documents_mentioning_person?person=cora-clerk").text
+    assert f'<a href="/{DB}/documents/1951-03-02-telegram-7">1951-03-02-telegram-7</a>' in page
+    assert f'<a href="/{DB}/people/cora-clerk">cora-clerk</a>' in page
+    timeline = client(f"/{DB}/timeline").text
+    for row in client(f"/{DB}/timeline.json?_shape=objects").json()["rows"]:
+        assert f'href="/{DB}/{row["item"]}s/{row["id"]}"' in timeline
 
 
 def _text(page: str) -> str:
@@ -238,6 +345,17 @@ def test_a_document_is_cited_in_every_format_exactly_as_armistice_cite_does(clie
     assert "version " + load_dataset(REPO / "dataset.yaml").version in _text(page)
 
 
+def test_a_document_shows_its_organisations_and_proposals(client) -> None:
+    page = client(f"/{DB}/documents/1951-03-05-telegram-8").text
+    assert f'<a href="/{DB}/organisations/harbour-office">Harbour Office</a>' in page
+    (section,) = re.findall(r'<section class="proposals">.*?</section>', page, flags=re.S)
+    shown = _text(section)
+    assert "proposed by Ben Reader: that the Harbour Office meet the traveller at Rivermond" in shown
+    assert "I propose that the Harbour Office meet him there." in shown
+    assert f'href="/{DB}/people/ben-reader"' in section
+    assert '<section class="proposals">' not in client(f"/{DB}/documents/1951-03-02-telegram-7").text
+
+
 def test_a_repair_shows_what_changed(client) -> None:
     """A repair that only joins a paragraph says so, instead of showing the same words twice; a
     changed word is shown struck out beside its repair."""
@@ -260,6 +378,20 @@ def test_an_entry_reads_as_an_entry_with_its_documents_and_events(client) -> Non
     assert "1951-03 Arrival at Rivermouth" in place
     event = client(f"/{DB}/events/1951-03-01-arrival-at-rivermouth").text
     assert f'href="/{DB}/places/rivermouth"' in event and f'href="/{DB}/documents/1951-03-02-telegram-7"' in event
+    # the basis of identification, with the document whose words it rests on, and the curators' reason
+    connection = sqlite3.connect(client.database)
+    for table, kind in (("person_identification_basis", "people"), ("place_identification_basis", "places"),
+                        ("person_side_basis", "people"), ("organisation_identification_basis", "organisations")):
+        column = {"people": "person_id", "places": "place_id", "organisations": "organisation_id"}[kind]
+        rows = connection.execute(f"select {column}, basis, document_id, words, reason from {table}").fetchall()
+        assert rows or table == "person_side_basis", table
+        for key, basis, document, said, reason in rows:
+            entry = client(f"/{DB}/{kind}/{key}").text
+            assert basis in _text(entry) and (said or reason) in html.unescape(entry), (table, key)
+            if document:
+                assert f'href="/{DB}/documents/{document}"' in entry
+    organisation = client(f"/{DB}/organisations/harbour-office").text
+    assert "Basis of identification" in organisation and f'href="/{DB}/documents/1951-03-05-telegram-8"' in organisation
     topic = _text(client(f"/{DB}/topics/travel").text)
     assert "Documents (2)" in topic
     # tables that are not entries keep Datasette's row page
