@@ -12,12 +12,15 @@ not compared).
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import re
 import shutil
 import socket
+import sqlite3
 import struct
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -66,8 +69,9 @@ def start_site(records: Path, out: Path):
 def site(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("browser-corpus")
     overlay(FIXTURES / "explorer", root)
-    process, base = start_site(root / "records", tmp_path_factory.mktemp("browser-site"))
-    yield base
+    out = tmp_path_factory.mktemp("browser-site")
+    process, base = start_site(root / "records", out)
+    yield base, out / "dist" / pkg.DATABASE_NAME
     process.terminate()
     process.wait(timeout=10)
 
@@ -86,26 +90,96 @@ def browser():
             browser.close()
 
 
-def test_the_readme_screenshot_is_of_the_documents_page(tmp_path: Path, browser) -> None:
-    """Taken of the repository's records (what a reader of README.md will see); nothing of them is asserted."""
+def _tasks_module():
+    """scripts/explorer_tasks.py: the six reader's tasks, shared by this test and the script."""
+    spec = importlib.util.spec_from_file_location("explorer_tasks", REPO / "scripts" / "explorer_tasks.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    sys.modules["explorer_tasks"] = module
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+tasks = _tasks_module()
+
+
+def test_the_readme_screenshots_are_of_the_documents_list_and_the_timeline(tmp_path: Path, browser) -> None:
+    """Taken of the repository's records (what a reader of README.md will see), by the function
+    scripts/explorer_tasks.py --readme uses; nothing of the records is asserted."""
     ARTIFACTS.mkdir(exist_ok=True)
     process, base = start_site(REPO / "records", tmp_path / "out")
     try:
-        page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        page.goto(f"{base}/{serve.DATABASE}/documents")
-        assert page.locator("h1").first.inner_text() == "Documents"
-        assert page.locator("ol.document-list a.document-title").count() >= 1
-        page.screenshot(path=str(ARTIFACTS / README_SCREENSHOT.name), full_page=False)
+        shots = tasks.readme_screenshots(browser, base, ARTIFACTS)
     finally:
         process.terminate()
         process.wait(timeout=10)
-    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
-        README_SCREENSHOT.parent.mkdir(exist_ok=True)
-        shutil.copyfile(ARTIFACTS / README_SCREENSHOT.name, README_SCREENSHOT)
-    assert_png(README_SCREENSHOT, width=1280)
+    assert [shot.name for shot in shots] == list(tasks.README_SHOTS)
+    for shot in shots:
+        if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+            README_SCREENSHOT.parent.mkdir(exist_ok=True)
+            shutil.copyfile(shot, README_SCREENSHOT.parent / shot.name)
+        assert_png(README_SCREENSHOT.parent / shot.name, width=1280)
+        assert f"docs/{shot.name}" in (REPO / "README.md").read_text(encoding="utf-8")
 
 
-def test_a_reader_searches_by_a_spelling_and_reads_the_telegram(site: str, browser) -> None:
+def fixture_targets(database: Path):
+    """The six tasks' targets, computed from the fixture's records: the document quoting the most
+    telegrams, the person in the most documents, the first pair of the correspondence network, the place
+    and month with the most events, and a document with a fond."""
+    db = sqlite3.connect(database)
+    try:
+        one = lambda sql: db.execute(sql).fetchone()  # noqa: E731 - a short query
+        telegram = one("select document_id from messages group by document_id order by count(*) desc, document_id")[0]
+        person = one("select person_id from document_people group by person_id "
+                     "order by count(distinct document_id) desc, person_id")[0]
+        sender, recipient = one("select d.sender_id, p.person_id from documents d join document_people p on "
+                                "p.document_id = d.id and p.role = 'recipient' group by 1, 2 order by count(*) desc, 1, 2")
+        place, month = one("select ep.place_id, substr(e.date_min, 1, 7) from event_places ep join events e on "
+                           "e.id = ep.event_id group by 1, 2 order by count(*) desc, 1, 2")
+        cited = one("select document_id from archival_references where fond is not null order by document_id")[0]
+    finally:
+        db.close()
+    return tasks.Targets(telegram=telegram, person=person, sender=sender, recipient=recipient, place=place,
+                         month=month, cited=cited)
+
+
+def test_six_reader_tasks_each_take_at_most_three_clicks_at_desktop_and_phone_width(site, browser) -> None:
+    """The explorer's done-when, on the fixture corpus: each task from the home page, clicks counted, a
+    screenshot of where it ends in test-artifacts/tasks/ (scripts/explorer_tasks.py runs the same on the
+    repository's records)."""
+    base, database = site
+    outcomes = tasks.run_tasks(browser, base, database, fixture_targets(database), ARTIFACTS / "tasks")
+    assert {(o.task, o.width) for o in outcomes} == {(t, w) for t in tasks.TASKS for w in tasks.WIDTHS}
+    assert tasks.failures(outcomes) == [], tasks.table(outcomes)
+    assert all(o.screenshot.is_file() for o in outcomes)
+
+
+def test_the_map_shows_its_markers_and_popups_offline(site, browser) -> None:
+    """Every request off this site refused (no tile server, no CDN): the markers are drawn, one per place
+    with coordinates, and a marker's popup links to the place's page."""
+    base, database = site
+    located = sqlite3.connect(database).execute(
+        "select id, name from places where latitude is not null order by name, id").fetchall()
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    refused: list[str] = []
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(base)
+               else (refused.append(route.request.url), route.abort()))
+    page.goto(f"{base}/{serve.DATABASE}/places")
+    page.wait_for_selector("#places-map[data-markers]")
+    assert page.locator("#places-map").get_attribute("data-markers") == str(len(located))
+    assert page.locator("path.place-marker").count() == len(located)
+    page.locator("path.place-marker").first.click(force=True)
+    popup = page.locator(".leaflet-popup-content a")
+    popup.wait_for()
+    assert (popup.inner_text(), popup.get_attribute("href")) in {
+        (name, f"/{serve.DATABASE}/places/{place}") for place, name in located}
+    assert all("tile.openstreetmap.org" in url for url in refused), refused  # only the background was asked for
+    page.screenshot(path=str(ARTIFACTS / "places-offline.png"), full_page=False)
+    popup.click()
+    page.wait_for_selector("article.entry-view")
+
+
+def test_a_reader_searches_by_a_spelling_and_reads_the_telegram(site, browser) -> None:
+    site, _ = site
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     page.goto(f"{site}/{serve.DATABASE}/documents")
@@ -138,13 +212,20 @@ PAGES = {
     "topic": ("/{db}/topics/travel", "article.entry-view", "Documents (2)"),
     "event": ("/{db}/events/1951-03-01-arrival-at-rivermouth", "article.entry-view", "Rivermouth"),
     "timeline": ("/timeline", "ol.timeline", "Arrival at Rivermouth"),
+    "organisation": ("/{db}/organisations/harbour-office", "article.entry-view", "Basis of identification"),
+    "people": ("/{db}/people", "ul.entry-list-page", "Cora Clerk"),
+    "places": ("/{db}/places", "ul.place-list", "Rivermouth"),
+    "correspondence": ("/{db}/correspondence", "table.rows-and-columns", "Ana Sender"),
+    "telegrams": ("/{db}/correspondence_telegrams?sender=ana-sender&recipient=ben-reader", "table.rows-and-columns",
+                  "1951-03-02-telegram-7"),
 }
 
 
 @pytest.mark.parametrize("kind", list(PAGES))
 @pytest.mark.parametrize("width", [1400, 390])
-def test_every_kind_of_page_reads_at_desktop_and_phone_width(site: str, browser, kind: str, width: int) -> None:
+def test_every_kind_of_page_reads_at_desktop_and_phone_width(site, browser, kind: str, width: int) -> None:
     """What a reader sees on each kind of page, and no sideways scrolling of the page on a phone."""
+    site, _ = site
     path, selector, seen = PAGES[kind]
     page = browser.new_page(viewport={"width": width, "height": 900})
     page.goto(site + path.format(db=serve.DATABASE))
