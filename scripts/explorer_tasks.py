@@ -306,7 +306,7 @@ def readme_screenshots(browser: Any, base: str, out: Path) -> list[Path]:
         page.goto(base + path.format(db=serve.DATABASE))
         page.wait_for_load_state("load")
         if page.locator(".facet-results").count():  # the facets and the list's first documents below them
-            page.evaluate("() => window.scrollTo(0, document.querySelector('.facet-results').offsetTop - 200)")
+            page.evaluate("() => window.scrollTo(0, document.querySelector('.facet-results').offsetTop - 40)")
         page.screenshot(path=str(out / name), full_page=False)
         shots.append(out / name)
     page.close()

@@ -3,10 +3,11 @@
 `make test` installs Chromium (Debian's package) before running the suite; Playwright only drives
 it and never downloads a browser of its own. The pages are served from a fixture corpus
 (tests/fixtures/valid with tests/fixtures/explorer laid over it), so what is asserted does not depend
-on the current records. The screenshots are kept in test-artifacts/; the one of the documents page
-that README.md shows is docs/datasette-documents.png, taken of the repository's records and rewritten
-only when the test runs with UPDATE_SCREENSHOTS=1 (pixels vary between machines, so it is checked,
-not compared).
+on the current records. The six reader's tasks of scripts/explorer_tasks.py run here on the fixture,
+with targets computed from it. The screenshots are kept in test-artifacts/; the ones README.md shows
+(docs/datasette-documents.png, docs/explorer-timeline.png) are taken of the repository's records and
+rewritten only when the test runs with UPDATE_SCREENSHOTS=1 (pixels vary between machines, so they
+are checked, not compared).
 """
 
 from __future__ import annotations

@@ -279,6 +279,7 @@ def test_correspondence_links_to_the_telegrams_it_counts(client) -> None:
         sender, recipient = pair["sender_id"], pair["recipient_id"]
         link = f"/{DB}/correspondence_telegrams?sender={sender}&amp;recipient={recipient}"
         assert f'href="{link}"' in page, pair
+        assert f'<a href="/{DB}/people/{sender}">{html.escape(pair["sender"])}</a>' in page
         rows = client(html.unescape(link).replace("telegrams?", "telegrams.json?") + "&_shape=objects").json()["rows"]
         assert len(rows) == pair["telegrams"]
         assert sum(row["level"] == "quoted message" for row in rows) == pair["quoted_messages"]

@@ -158,7 +158,9 @@ async def reading(db, document_id: str) -> dict[str, Any] | None:
     proposers = await _rows(db, "select pp.proposal_position, p.id, p.name from proposal_people pp join people p on "
                                 "p.id = pp.person_id where pp.document_id = :id order by pp.proposal_position, "
                                 "pp.position", {"id": document_id})
+    quoted = {message["local_id"]: message["title"] or "quoted telegram" for message in messages}
     for proposal in proposals:
+        proposal["in"] = quoted.get(proposal["message"]) if proposal["message"] else None
         proposal["by"] = [(row["id"], row["name"]) for row in proposers if row["proposal_position"] == proposal["position"]]
     organisations = await _rows(db, "select o.id, o.name from document_organisations l join organisations o on "
                                     "o.id = l.organisation_id where l.document_id = :id order by l.position",
@@ -381,7 +383,7 @@ PEOPLE_COLUMNS = ("sender_id", "recipient_id", "person_id")
 
 def query_cell(row: Any, value: Any, column: str, base: str) -> Markup | None:
     """A cell of a query's result as a link to what it names: a document (at its quoted message when the
-    row names one), a person, a timeline item (by its ``item``), and the correspondence network's counts
+    row names one), a person (by id, or by name when the row has the id beside it), a timeline item (by its ``item``), and the correspondence network's counts
     to the telegrams and documents they count. None leaves the cell as Datasette shows it."""
     keys = set(row.keys())
     if value is None or value == "":
@@ -389,6 +391,8 @@ def query_cell(row: Any, value: Any, column: str, base: str) -> Markup | None:
     if column == "document_id":
         anchor = f"#message-{row['quoted_message']}" if "quoted_message" in keys and row["quoted_message"] else ""
         return Markup('<a href="{}/documents/{}{}">{}</a>').format(base, _quoted(value), anchor, value)
+    if column in ("sender", "recipient", "person") and f"{column}_id" in keys and row[f"{column}_id"]:
+        return Markup('<a href="{}/people/{}">{}</a>').format(base, _quoted(row[f"{column}_id"]), value)
     if column in PEOPLE_COLUMNS:
         return Markup('<a href="{}/people/{}">{}</a>').format(base, _quoted(value), value)
     if column == "id" and "item" in keys and row["item"] in ("document", "event"):
