@@ -25,7 +25,7 @@ PAGES = Path(__file__).parent / "fixtures" / "pages"
 def test_a_drafted_seed_gets_no_value_wrong_and_every_page_value_right(seed: Path) -> None:
     """Fails if the draft invents or misreads any value, or leaves out a value the page gives."""
     curated = load_file(seed).data
-    drafted = draft(REPO / curated["source"]["transcription"]["file"], REPO / "records", curated["id"]).record
+    drafted = draft(REPO / curated["source"]["transcription"]["file"], REPO / "records", curated["id"]).data()
     counts = compare_records(drafted, curated)
     assert {group: c["wrong"] for group, c in counts.items() if c["wrong"]} == {}
     assert counts["page"]["open"] == 0 and counts["page"]["right"] > 0
