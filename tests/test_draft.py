@@ -1,8 +1,10 @@
 """`armistice draft PAGE`: a record drafted from a page gets no value wrong and marks what it leaves open.
 
 Each seed is drafted from its own kept page and compared with its curated record field by field
-(iterating over the records, never naming one); the synthetic page in the current layout drafts into
-the valid fixture. What the draft leaves open is reported by `armistice validate` until resolved.
+(iterating over the records, never naming one); synthetic pages in the current layout
+(``tests/fixtures/pages/draft-*.txt``) are drafted against the valid fixture's registry and compared
+with the record a curator makes of them (``draft-*.yaml`` beside each). The share filled comes from
+that comparison. What the draft leaves open is reported by `armistice validate` until resolved.
 """
 
 from __future__ import annotations
@@ -12,13 +14,17 @@ from pathlib import Path
 
 import pytest
 
-from armistice.records.draft import compare_records, draft
+from armistice.records.draft import compare_records, draft, filled
 from armistice.records.loading import load_file
 from conftest import run_cli
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = sorted((REPO / "records" / "documents").glob("*.yaml"))
 PAGES = Path(__file__).parent / "fixtures" / "pages"
+CURRENT = sorted(PAGES.glob("draft-*.txt"))
+VALID = Path(__file__).parent / "fixtures" / "valid"
+FILLED = 0.8
+"""The share of a curated record's values (the curator's reading aside) a draft must have right."""
 
 
 @pytest.mark.parametrize("seed", SEEDS, ids=[seed.stem for seed in SEEDS])
@@ -30,6 +36,36 @@ def test_a_drafted_seed_gets_no_value_wrong_and_every_page_value_right(seed: Pat
     assert {group: c["wrong"] for group, c in counts.items() if c["wrong"]} == {}
     assert counts["page"]["open"] == 0 and counts["page"]["right"] > 0
     assert counts["text"]["right"] == 1  # the page's text, which the curated repairs turn into the record's
+    assert filled(counts) >= FILLED, counts
+
+
+@pytest.mark.parametrize("page", CURRENT, ids=[page.stem for page in CURRENT])
+def test_a_current_layout_page_drafts_with_no_value_wrong(page: Path) -> None:
+    """Fails if a synthetic current-layout page drafts a value its curated record does not have, or too few."""
+    curated = load_file(page.with_suffix(".yaml")).data
+    drafted = draft(page, VALID / "records").data()
+    assert drafted["id"] == curated["id"]
+    counts = compare_records(drafted, curated)
+    assert {group: c["wrong"] for group, c in counts.items() if c["wrong"]} == {}
+    assert counts["text"]["right"] == 1
+    assert filled(counts) >= FILLED, counts
+    # what the page does not give (its address, the translation's language) is open, and said so
+    assert all(entry.startswith("source.") for entry in drafted["draft_open"] if "the page does not" in entry)
+
+
+def test_a_page_without_record_id_or_references_keeps_its_slug_address(valid_root: Path) -> None:
+    """Fails if an empty 'Record ID', a slug address or a missing reference is misread or goes unsaid."""
+    page = PAGES / "draft-current-slug.txt"
+    run = run_cli("draft", str(page))
+    assert run.exit_code == 0, run.output
+    written = next(Path("records/documents").glob("*-telegram-12.yaml"))
+    record = load_file(written).data
+    assert "record_id" not in record["source"] and "record_id" in record["source"]["not_on_page"]
+    assert "archival_references" in record["source"]["not_on_page"] and not record.get("archival_references")
+    slug = record["source"]["retrieved_from"].rsplit("/", 1)[1]
+    assert record["source"]["url"].endswith("/document/" + slug) and not slug.isdigit()
+    run = run_cli("validate", "records")
+    assert run.exit_code == 1 and _only_open_values_reported(run.lines, record["draft_open"]), run.output
 
 
 @pytest.mark.slow

@@ -422,14 +422,15 @@ def _corrections(text: str, reg: Registry, open_: list[str]) -> tuple[str, list[
             "markup")
     for match in TEX_NUMERO.finditer(text):
         add(match.group(0), "N°", "markup")
-    if match := TRAILING_MARK.search(text):
-        add(match.group("all"), match.group("last"), "markup")
+    if trailing := TRAILING_MARK.search(text):
+        add(trailing.group("all"), trailing.group("last"), "markup")
     for match in re.finditer(r"\b(?P<word>[A-Z]{3,}[a-z])\s+(?:" + NUMERO + r"|N°)", text):
         word = match.group("word")
         for kind in KIND_WORDS:
             if len(word) == len(kind) and word[:-1] == kind[:-1]:
                 add(word, kind, "transcription-slip")
-    spellings = {name for record in [*reg.people.values(), *reg.places.values()] for name in record.spellings}
+    named: list[Person | Place] = [*reg.people.values(), *reg.places.values()]
+    spellings = {name for record in named for name in record.spellings}
     for name in sorted(spellings, key=lambda n: (-len(n), n)):
         if " " in name and re.search(r"\bIl\b", name):
             misread = re.sub(r"\bIl\b", "II", name)
@@ -871,7 +872,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "links": ("mentioned_people", "mentioned_places", "mentioned_organisations"),
     "reading": ("topics", "events", "proposals", "notes"),
     "insertions": ("editorial_insertions",),
-    "text": ("text", "corrections"),
+    "repairs": ("corrections",),
+    "text": ("text",),
 }
 """Field groups of the comparison table, by the record's top-level fields."""
 
