@@ -13,8 +13,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
+from armistice.models import Document
 from armistice.records.draft import compare_records, draft, filled
+from armistice.records.fmt import format_text
 from armistice.records.loading import load_file
 from conftest import run_cli
 
@@ -124,3 +127,26 @@ def test_drafting_never_overwrites_a_record(valid_root: Path) -> None:
     run = run_cli("draft", "sources/sample.txt", "--id", existing.stem)
     assert run.exit_code == 1 and run.exception is None and "never overwrites" in run.output
     assert existing.read_bytes() == before
+
+
+def test_a_name_the_registry_lacks_is_proposed_as_a_new_record(valid_root: Path) -> None:
+    """Fails if an unrecorded name is guessed into an existing id, or its proposed record goes unreported."""
+    run = run_cli("draft", str(PAGES / "draft-current-forwarded.txt"))
+    assert run.exit_code == 0, run.output
+    record = load_file(next(Path("records/documents").glob("*-ciphered-telegram-31.yaml"))).data
+    links = [entry for entry in record["draft_open"] if "proposed for" in entry]
+    assert links and all(entry.split(":")[0].endswith(".by") for entry in links)
+    proposed = [Path("records") / entry.split("links ")[1].split(",")[0] for entry in links]
+    for path in proposed:
+        person = load_file(path).data
+        assert person["identification"] == "uncertain" and person["spellings"] == [person["name"]]
+        assert " ".join(person["identified_by"][0]["words"].split()) in " ".join(record["text"].split())
+    # the curator settles the two required values this page does not give, so that every rule runs
+    written = next(Path("records/documents").glob("*-ciphered-telegram-31.yaml"))
+    record["source"]["retrieved_from"] = "https://digitalarchive.wilsoncenter.org/document/731"
+    record["source"]["translation_language"] = "en"
+    record["draft_open"] = [entry for entry in record["draft_open"] if not entry.startswith("source.")]
+    written.write_text(format_text(yaml.safe_dump(record, sort_keys=False, allow_unicode=True), Document))
+    run = run_cli("validate", "records")
+    assert run.exit_code == 1 and _only_open_values_reported(run.lines, record["draft_open"]), run.output
+    assert all(f"draft_open[{i}]" in run.output for i in range(len(record["draft_open"])))  # the rules ran

@@ -43,12 +43,14 @@ class DraftError(Exception):
 
 @dataclass
 class Draft:
-    """A drafted record, where its page is kept, and what is left for the curator."""
+    """A drafted record, where its page is kept, the new records it proposes, and what is left for the curator."""
 
     record: dict[str, Any]
     source_name: str
     source_bytes: bytes
     open: list[str] = field(default_factory=list)
+    new_records: dict[str, str] = field(default_factory=dict)
+    """Proposed registry records (people, places) by their path under the records root, in canonical form."""
 
     def data(self) -> dict[str, Any]:
         """The record with its ``draft_open`` list, as it is written."""
@@ -79,6 +81,29 @@ class Registry:
     person_index: NameIndex
     place_index: NameIndex
     organisation_index: NameIndex
+    proposed: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    """New records the draft proposes, by folder and id: a name the registry lacks, and the words it stands in."""
+
+    def person(self, name: str, words: str) -> str | None:
+        """The recorded person ``name`` names, or a new person proposed for it (None: neither can be)."""
+        if self.person_index.present(name):
+            return self.who(name)  # a recorded name, or several: never a new person
+        return self._propose("people", name, words)
+
+    def place(self, name: str, words: str) -> str | None:
+        """The recorded place ``name`` names, or a new place proposed for it."""
+        if self.place_index.present(name):
+            return self.where(name)
+        return self._propose("places", name, words)
+
+    def _propose(self, folder: str, name: str, words: str) -> str | None:
+        bare = name.strip().strip("[]").strip()
+        slug = re.sub(r"[^a-z0-9]+", "-", bare.casefold()).strip("-")
+        taken = {record.id for record in [*self.people.values(), *self.places.values(), *self.organisations.values()]}
+        if not re.fullmatch(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*", slug) or slug in taken:
+            return None  # no usable id, or one a recorded name holds: the curator decides
+        self.proposed.setdefault((folder, slug), {"name": bare, "words": " ".join(words.split())})
+        return slug
 
     def who(self, words: str) -> str | None:
         """The one person whose recorded name occurs in ``words``, or None (none, or several)."""
@@ -237,7 +262,7 @@ def _header(text: str, reg: Registry, record: dict[str, Any], open_: list[str]) 
         if (match := COPY.search(plain)) and "copy_number" not in record:
             record["copy_number"] = match.group("n")
         if (match := ORIGIN.match(plain)) and "origin" not in record:
-            place = reg.where(match.group("place"))
+            place = reg.place(match.group("place"), match.group("all"))
             if place:
                 # the editors' brackets around the place make the words theirs, not the telegram's
                 origin: dict[str, Any] = {"place": place, "as_written": match.group("all"),
@@ -252,7 +277,7 @@ def _header(text: str, reg: Registry, record: dict[str, Any], open_: list[str]) 
             record["received"] = {"at": _moment(match.group("time"), match.group("date")),
                                   "as_written": match.group("all")}
         if (match := ADDRESS.match(plain)) and "addressed_as" not in record:
-            who = reg.who(match.group("name"))
+            who = reg.person(match.group("name"), plain)
             record["addressed_as"] = match.group("name")
             record["address"] = plain
             if who:
@@ -355,11 +380,9 @@ def _handling(text: str, reg: Registry, record: dict[str, Any], year: str | None
     notes: list[tuple[int, dict[str, Any]]] = []
     for match in HANDLING.finditer(text):
         note: dict[str, Any] = {"action": "deciphered" if match.group("verb") == "Deciphered" else "printed"}
-        who = reg.who(match.group("who"))
+        who = reg.person(match.group("who"), match.group("all"))
         if who:
             note["by"] = who
-        else:
-            open_.append(f"handling: {match.group('who')!r} ({match.group('verb').lower()} by) is in no person record")
         if year:
             clock = match.group("time")
             note["at"] = f"{year}-{MONTHS.index(match.group('month')) + 1:02d}-{int(match.group('day')):02d}T{clock[:2]}:{clock[2:]}"
@@ -367,11 +390,9 @@ def _handling(text: str, reg: Registry, record: dict[str, Any], year: str | None
         notes.append((match.start(), note))
     for match in VERIFIED.finditer(text):
         note = {"action": "verified"}
-        who = reg.who(match.group("who"))
+        who = reg.person(match.group("who"), match.group("all"))
         if who:
             note["by"] = who
-        else:
-            open_.append(f"handling: {match.group('who')!r} (verified by) is in no person record")
         note["rank"] = " ".join(match.group("rank").split())
         note["as_written"] = " ".join(match.group("all").split())
         notes.append((match.start(), note))
@@ -606,7 +627,7 @@ def _messages(text: str, reg: Registry, year: str | None, open_: list[str]) -> t
         title = TITLE.search(body)
         if title:
             message["title"] = title.group("title")
-        sender = reg.who(close.group("name"))
+        sender = reg.person(close.group("name"), close.group("all"))
         if sender is None:
             open_.append(f"{here}: the telegram signed {close.group('name')!r} names no recorded person")
             position = body_end
@@ -619,8 +640,8 @@ def _messages(text: str, reg: Registry, year: str | None, open_: list[str]) -> t
         address = ADDRESSED.match(body)
         if address:
             name = address.group("name") or address.group("name2")
-            who = reg.who(name)
             message["addressed_as"] = address.group("all") or address.group("all2")
+            who = reg.person(name, message["addressed_as"])
             if who:
                 message["recipients"] = [who]
         if "recipients" not in message:
@@ -810,7 +831,38 @@ def draft(page_path: Path, records: Path, record_id: str | None = None) -> Draft
             ordered[spec] = record[spec]
     if record_id is None:
         open_.insert(0, "id: the page gives no date, kind and number to name the record by (use --id)")
-    return Draft(ordered, f"sources/{name}", raw, list(dict.fromkeys(open_)))
+    new_records = _proposals(reg, ordered, open_)
+    return Draft(ordered, f"sources/{name}", raw, list(dict.fromkeys(open_)), new_records)
+
+
+def _proposals(reg: Registry, record: dict[str, Any], open_: list[str]) -> dict[str, str]:
+    """The new people and places the draft proposes, written out, and each link to one marked open.
+
+    A proposed record holds only what the page says: the name as written, as its one spelling, and
+    the words it stands in as its basis, identified as 'uncertain'. The curator identifies it (or
+    links a recorded one under another spelling) and removes the open entries.
+    """
+    out: dict[str, str] = {}
+    for (folder, slug), proposal in sorted(reg.proposed.items()):
+        data = {"id": slug, "name": proposal["name"], "spellings": [proposal["name"]], "identification": "uncertain",
+                "identified_by": [{"basis": "document", "document": record["id"], "words": proposal["words"]}]}
+        model = Person if folder == "people" else Place
+        out[f"{folder}/{slug}.yaml"] = format_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=4096),
+                                                   model)
+        for path in _paths_of(record, slug):
+            open_.append(f"{path}: links {folder}/{slug}.yaml, proposed for {proposal['name']!r}, a name no record "
+                         "has; identify the new record or link a recorded one")
+    return out
+
+
+def _paths_of(value: Any, wanted: str, path: str = "") -> list[str]:
+    """Where in the record the id ``wanted`` stands, as draft_open paths ('handling[2].by')."""
+    if isinstance(value, dict):
+        return [p for key, item in value.items() if key != "text"
+                for p in _paths_of(item, wanted, f"{path}.{key}" if path else key)]
+    if isinstance(value, list):
+        return [p for index, item in enumerate(value) for p in _paths_of(item, wanted, f"{path}[{index}]")]
+    return [path] if value == wanted else []
 
 
 def _roles(record: dict[str, Any]) -> set[str]:
@@ -849,12 +901,18 @@ def write(result: Draft, records: Path, out: Path | None) -> tuple[Path, Path]:
         raise DraftError(f"{target}: exists; drafting never overwrites a record")
     if kept.exists() and kept.read_bytes() != result.source_bytes:
         raise DraftError(f"{kept}: exists with other bytes")
+    for relative in result.new_records:
+        if (records / relative).exists():
+            raise DraftError(f"{records / relative}: exists but does not load; fix it before drafting")
     text = result.yaml()
     kept.parent.mkdir(parents=True, exist_ok=True)
     if not kept.exists():
         kept.write_bytes(result.source_bytes)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
+    for relative, content in result.new_records.items():
+        (records / relative).parent.mkdir(parents=True, exist_ok=True)
+        (records / relative).write_text(content, encoding="utf-8")
     return kept, target
 
 
