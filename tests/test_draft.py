@@ -150,3 +150,33 @@ def test_a_name_the_registry_lacks_is_proposed_as_a_new_record(valid_root: Path)
     run = run_cli("validate", "records")
     assert run.exit_code == 1 and _only_open_values_reported(run.lines, record["draft_open"]), run.output
     assert all(f"draft_open[{i}]" in run.output for i in range(len(record["draft_open"])))  # the rules ran
+
+
+def test_a_placeholder_is_reported_even_once_its_entry_is_removed(valid_root: Path) -> None:
+    """Fails if deleting draft_open is enough to publish a value the draft worded itself."""
+    run = run_cli("draft", str(PAGES / "draft-current-forwarded.txt"))
+    assert run.exit_code == 0, run.output
+    written = next(Path("records/documents").glob("*-ciphered-telegram-31.yaml"))
+    record = load_file(written).data
+    record["source"]["retrieved_from"] = "https://digitalarchive.wilsoncenter.org/document/731"
+    record["source"]["translation_language"] = "en"
+    del record["draft_open"]
+    written.write_text(format_text(yaml.safe_dump(record, sort_keys=False, allow_unicode=True), Document))
+    run = run_cli("validate", "records")
+    placeholders = [line for line in run.lines if "a placeholder armistice draft wrote" in line]
+    assert run.exit_code == 1 and placeholders, run.output
+    assert any(": messages[0].refers_to[0].description: " in line for line in placeholders)
+    assert any(": corrections[0].reason: " in line for line in placeholders)
+
+
+def test_the_comparison_counts_open_wrong_and_invented_values() -> None:
+    """Fails if a value marked open is credited, or a misread or invented value is not counted wrong."""
+    curated = {"id": "x", "kind": "cable", "number": "7", "sender": "a", "text": "T\n",
+               "handling": [{"action": "printed", "by": "b"}]}
+    drafted = {"id": "x", "kind": "cable", "number": "8", "sender": "a", "issuer": "INVENTED", "text": "T\n",
+               "handling": [{"action": "printed", "by": "b"}], "draft_open": ["handling[0].by: check"]}
+    counts = compare_records(drafted, curated)
+    assert counts["header"] == {"right": 2, "open": 0, "wrong": 2}  # kind, sender right; number, issuer wrong
+    assert counts["notes"] == {"right": 1, "open": 1, "wrong": 0}  # the open 'by' is not credited
+    assert counts["text"]["right"] == 1
+    assert filled(counts) == 4 / 5

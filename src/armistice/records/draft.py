@@ -3,7 +3,7 @@
 ``armistice draft PAGE`` reads a page in either layout (:mod:`armistice.page`), keeps it under
 ``sources/`` by its SHA-256, and writes a record in canonical form (the writer of ``armistice fmt``)
 with what the page gives mechanically: the archive's fields (the same reading the page comparison
-uses, :func:`armistice.rules.page.page_values`), the archival references parsed, the header lines
+uses, :func:`armistice.page.page_values`), the archival references parsed, the header lines
 of the cipher office's forms, the handling notes under the signature, and the people and places of
 the registry whose recorded spellings occur.
 
@@ -26,15 +26,28 @@ from typing import Any
 import yaml
 
 from armistice.models import Document, Organisation, PageItem, Person, Place
-from armistice.page import DATE_AS_WRITTEN, MONTHS, Page, label_of, read_page
+from armistice.names import NameIndex, names_of
+from armistice.page import (
+    BRACKET,
+    DATE_AS_WRITTEN,
+    MONTHS,
+    RECORD_PATH,
+    Page,
+    label_of,
+    page_values,
+    parse_reference,
+    read_page,
+)
 from armistice.records.files import load_entry
 from armistice.records.fmt import format_text
-from armistice.rules.fidelity import BRACKET
-from armistice.rules.names import NameIndex, names_of
-from armistice.rules.page import RECORD_PATH, page_values, parse_reference
 
 TRANSLATION_LABELS = {"translation - english": "en", "- english translation": "en", "english translation": "en"}
 """Lines under 'Contents' in the older layout that name the translation the page holds, and its language."""
+
+
+PLACEHOLDER = "drafted: "
+"""How a required value the draft words itself starts (a reference's description, a repair's reason):
+:mod:`armistice.rules.drafted` reports it until the curator writes the value in their own words."""
 
 
 class DraftError(Exception):
@@ -466,7 +479,7 @@ def _corrections(text: str, reg: Registry, open_: list[str]) -> tuple[str, list[
             continue  # an earlier repair took it
         text = text.replace(original, corrected)
         corrections.append({"original": original, "corrected": corrected, "kind": kind,
-                            "reason": f"drafted: {kind} found by its form", "count": count})
+                            "reason": f"{PLACEHOLDER}{kind} found by its form", "count": count})
     return text, corrections
 
 
@@ -657,7 +670,7 @@ def _messages(text: str, reg: Registry, year: str | None, open_: list[str]) -> t
         if attached:
             for earlier in messages:
                 if _numero(earlier.get("title", "")) == _numero(attached.group("title")):
-                    references.append({"description": f"{attached.group('title')} (message {earlier['id']})",
+                    references.append({"description": f"{PLACEHOLDER}{attached.group('title')} (message {earlier['id']})",
                                        "sender": earlier["sender"], "recipients": list(earlier.get("recipients", [])),
                                        "as_written": attached.group("title")})
                     open_.append(f"{here}.refers_to[{len(references) - 1}].description: describe the telegram referred to")
@@ -692,7 +705,7 @@ def _your_telegrams(body: str, message: dict[str, Any], year: str | None, here: 
                 seen[at] = match.group(0)
     references = []
     for at in sorted(seen):
-        reference: dict[str, Any] = {"description": f"telegram of {at}"}
+        reference: dict[str, Any] = {"description": f"{PLACEHOLDER}telegram of {at}"}
         if message.get("recipients"):
             reference["sender"] = message["recipients"][0]
         reference["recipients"] = [message["sender"]]
