@@ -9,6 +9,7 @@ that comparison. What the draft leaves open is reported by `armistice validate` 
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 from pathlib import Path
 
@@ -180,3 +181,14 @@ def test_the_comparison_counts_open_wrong_and_invented_values() -> None:
     assert counts["notes"] == {"right": 1, "open": 1, "wrong": 0}  # the open 'by' is not credited
     assert counts["text"]["right"] == 1
     assert filled(counts) == 4 / 5
+
+
+def test_the_published_draft_tables_are_current() -> None:
+    """Fails if BENCHMARKS.md's draft tables are not what scripts/draft_report.py prints today."""
+    spec = importlib.util.spec_from_file_location("draft_report", REPO / "scripts" / "draft_report.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    published = (REPO / "BENCHMARKS.md").read_text(encoding="utf-8")
+    for lines, _ in (module.report(REPO / "records"), module.synthetic()):
+        assert "\n".join(lines) in published, "run: PYTHONPATH=src .venv/bin/python scripts/draft_report.py"
