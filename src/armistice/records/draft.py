@@ -3,15 +3,23 @@
 ``armistice draft PAGE`` reads a page in either layout (:mod:`armistice.page`), keeps it under
 ``sources/`` by its SHA-256, and writes a record in canonical form (the writer of ``armistice fmt``)
 with what the page gives mechanically: the archive's fields (the same reading the page comparison
-uses, :func:`armistice.page.page_values`), the archival references parsed, the header lines
-of the cipher office's forms, the handling notes under the signature, and the people and places of
-the registry whose recorded spellings occur.
+uses, :func:`armistice.page.page_values`), the archival references parsed, the repairs the
+transcription needs by their form, the header lines and stamps of the cipher office's forms, the
+registration numbers and handling notes under the signature, each quoted telegram as a message
+(by the form it is quoted in: an address after the opening quotation mark, the sender's name and
+time before the closing one), the kinds of the editorial insertions, and the people, places and
+organisations of the registry whose recorded spellings occur.
 
-It never invents. A value it cannot read from the page is left out, and its field path is listed in
-the record's ``draft_open``; ``armistice validate`` reports every entry there (and every required
-field left out) until the curator has decided it and removed the entry. Names the registry lacks are
-not guessed into ids either: the header words that name them are listed for the curator in
-``draft_open`` with the field they belong to.
+It never invents. A value it cannot read from the page is left out; a value it can only propose
+(a guess from words, a placeholder for a required value, a link to a proposed new record) is
+written and marked. Either way its field path is listed in the record's ``draft_open``;
+``armistice validate`` reports every entry there (and every required field left out) until the
+curator has decided it and removed the entry, and every placeholder (``drafted: ...``) until it is
+rewritten. A name the registry lacks is never guessed into a recorded id: it is proposed as a new
+person or place, holding only the name as written and the words it stands in.
+
+:func:`compare_records` measures a draft against a curated record, field by field, for the tests
+and ``scripts/draft_report.py``.
 """
 
 from __future__ import annotations
@@ -642,7 +650,8 @@ def _messages(text: str, reg: Registry, year: str | None, open_: list[str]) -> t
             message["title"] = title.group("title")
         sender = reg.person(close.group("name"), close.group("all"))
         if sender is None:
-            open_.append(f"{here}: the telegram signed {close.group('name')!r} names no recorded person")
+            open_.append(f"quoted telegram signed {close.group('name')!r}: names no person a record or a new one can hold; "
+                         "record it under messages")
             position = body_end
             continue
         message["sender"] = sender
@@ -774,7 +783,7 @@ def draft(page_path: Path, records: Path, record_id: str | None = None) -> Draft
     reg = registry(records)
     text, corrections = _corrections(page.text.strip("\n"), reg, open_)
     messages, messages_end = _messages(text, reg, year, open_)
-    first = text.find('"' + messages[0]["text"][:40]) if messages else -1
+    first = min((m.start() for m in OPENING.finditer(text)), default=0)
     outside = text if messages_end is None else text[:first] + text[messages_end:]
     _header(text, reg, record, open_)
     _signature(outside, reg, record)
