@@ -10,12 +10,11 @@ kind allows (:mod:`armistice.rules.repairs`); and every value copied from the pa
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
 from armistice.models import Basis, Document, verbatim_values
-from armistice.page import PageError, read_page
+from armistice.page import BRACKET, PageError, read_page
 from armistice.records.files import Entry
 from armistice.records.findings import Finding
 from armistice.rules.context import Context
@@ -80,10 +79,6 @@ def check_verbatim(entry: Entry, context: Context) -> Iterator[Finding]:
         expected = f"https://digitalarchive.wilsoncenter.org/document/{doc.source.record_id}"
         if doc.source.url != expected:
             yield at(entry, ("source", "url"), f"the canonical address of record {doc.source.record_id} is {expected}")
-
-
-BRACKET = re.compile(r"\[[^\[\]]*\]")
-"""One bracketed segment: in the archive's translations, the editors' or the translator's words."""
 
 
 def source_body(source_text: str, starts_after: str, ends_before: str | None = None) -> str | None:

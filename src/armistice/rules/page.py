@@ -13,94 +13,31 @@ fond, opis, delo, papka, listy) must agree with its ``as_written``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
-from armistice.models import Document, PageItem, Repository
-from armistice.page import Page, iso_date, split_heading
+from armistice.models import Document, PageItem
+from armistice.page import (
+    LANGUAGES,
+    RECORD_PATH,
+    Page,
+    credit,
+    listed_references,
+    page_title,
+    page_values,
+    parse_reference,
+)
+
+__all__ = ["LANGUAGES", "RECORD_PATH", "compare", "credit", "listed_references", "page_title", "page_values",
+           "parse_reference"]
 
 Problem = tuple[tuple[str | int, ...], str]
 """A field path in the record and the message about it."""
-
-LANGUAGES = {"russian": "ru", "english": "en", "chinese": "zh", "korean": "ko", "german": "de", "french": "fr",
-             "japanese": "ja", "polish": "pl", "czech": "cs", "hungarian": "hu", "romanian": "ro", "bulgarian": "bg",
-             "mongolian": "mn", "vietnamese": "vi", "albanian": "sq", "serbian": "sr", "spanish": "es"}
-"""Language names as the archive writes them, and their ISO 639-1 codes."""
-
-_CREDIT_LINE = {"obtained_by": "Obtained by", "translated_by": "Translated by"}
-_ARCHIVE_NAMES = ("Wilson Center Digital Archive", "History and Public Policy Program Digital Archive")
-_TRAILING = re.compile(r"\.\s+(?:Obtained|Translated|Contributed|Donated|Provided)\b.*$", re.S)
-_SPLIT = re.compile(r";\s+and\s+|;\s+|,\s+and\s+(?=[A-Z])|\s+and\s+(?=[A-Z][A-Za-z]+,)")
-_PARTS = {
-    "fond": r"(?:f\.|Fond)\s*(?P<v>[^,;\s]+)",
-    "opis": r"(?:op\.|Opis)\s*(?P<v>[^,;\s]+)",
-    "delo": r"(?:d\.|Delo)\s*(?P<v>[^,;\s]+)",
-    "papka": r"(?:p\.|Papka)\s*(?P<v>[^,;\s]+)",
-    "listy": r"(?:ll\.|l\.|Listy|List)\s*(?P<v>[^,;\s]+?)\.?(?=[,;\s]|$)",
-}
 
 
 def _quote(value: Any) -> str:
     text = str(value)
     return repr(text if len(text) <= 120 else text[:117] + "...")
-
-
-def page_title(page: Page) -> tuple[str | None, str | None]:
-    """The page's date as written and its title, from the 'Title'/'Date' labels or the heading."""
-    date = page.get("date")
-    title = page.get("title")
-    heading_date, heading_title = split_heading(page.heading.value) if page.heading else (None, None)
-    return (date.value if date else heading_date), (title.value if title else heading_title or None)
-
-
-def credit(page: Page, item: str) -> str | None:
-    """A person the page's citation or "Source" names after 'Obtained by' or 'Translated by'."""
-    for name in ("citation", "source"):
-        found = page.get(name)
-        if found:
-            match = re.search(re.escape(_CREDIT_LINE[item]) + r"\s+(?P<who>[^.]+?)\s*(?:\.|$)", found.value)
-            if match:
-                return match.group("who")
-    return None
-
-
-def listed_references(page: Page) -> list[str]:
-    """The archival references the page's citation (after the archive's name) or "Source" field lists."""
-    found: list[str] = []
-    citation = page.get("citation")
-    if citation:
-        text = citation.value
-        for name in _ARCHIVE_NAMES:
-            if name in text:
-                text = text.split(name, 1)[1].lstrip(" ,")
-                break
-        else:
-            text = ""
-        found += _split_references(text)
-    source = page.get("source")
-    if source:
-        found += [ref for ref in _split_references(source.value) if ref not in found]
-    return found
-
-
-def _split_references(text: str) -> list[str]:
-    text = _TRAILING.sub("", text.strip()).strip().rstrip(".").strip()
-    return [part.strip().rstrip(".") for part in _SPLIT.split(text) if part.strip()] if text else []
-
-
-def parse_reference(as_written: str) -> dict[str, str | None]:
-    """Repository, fond, opis, delo, papka and listy as an archival reference writes them."""
-    parts: dict[str, str | None] = {"repository": None}
-    for repository in sorted(Repository, key=lambda r: -len(r.value)):
-        if as_written.startswith(repository.value + ",") or as_written == repository.value \
-                or f"({repository.value})" in as_written:
-            parts["repository"] = repository.value
-            break
-    for name, pattern in _PARTS.items():
-        match = re.search(r"(?:^|[,;]\s*)" + pattern, as_written, re.IGNORECASE)
-        parts[name] = match.group("v") if match else None
-    return parts
 
 
 def _difference(ours: Any, theirs: Any) -> str:
@@ -112,62 +49,6 @@ def _difference(ours: Any, theirs: Any) -> str:
     start = max(0, index - 40)
     return (f"at character {index}, record has {_quote('...' + a[start:index + 40])}, "
             f"page has {_quote('...' + b[start:index + 40])}")
-
-
-def page_values(page: Page) -> dict[str, tuple[Any, int]]:
-    """Each page item the page gives, as the record would hold it, with its line on the page.
-
-    The one reading of what a page gives: the comparison below checks a record against it, and
-    ``armistice draft`` fills a new record from it, so the two never disagree.
-    """
-    values: dict[str, tuple[Any, int]] = {}
-    date, title = page_title(page)
-    line = page.heading.line if page.heading else 1
-    if title:
-        values[PageItem.TITLE] = (title, line)
-    if date:
-        values[PageItem.DATE] = (iso_date(date) or date, line)
-    for item, name in ((PageItem.CITATION, "citation"), (PageItem.SUMMARY, "summary"),
-                       (PageItem.CREDITS, "credits"), (PageItem.UPLOADED, "uploaded")):
-        found = page.get(name)
-        if found:
-            values[item] = (found.value, found.line)
-    language = page.get("original_language") or page.get("language")
-    if language:
-        values[PageItem.ORIGINAL_LANGUAGE] = (LANGUAGES.get(language.value.casefold(), language.value), language.line)
-    record_id = page.get("record_id")
-    if record_id and record_id.value.isdigit():
-        values[PageItem.RECORD_ID] = (int(record_id.value), record_id.line)
-    elif page.address:
-        match = re.search(r"/document/([0-9]+)/?$", page.address.value)
-        if match:
-            values[PageItem.RECORD_ID] = (int(match.group(1)), page.address.line)
-    if page.address:
-        values[PageItem.ADDRESS] = (page.address.value, page.address.line)
-    for item in (PageItem.OBTAINED_BY, PageItem.TRANSLATED_BY):
-        who = credit(page, item.value)
-        if who:
-            values[item] = (who, (page.get("citation") or page.get("source")).line)  # type: ignore[union-attr]
-    if listed_references(page):
-        values[PageItem.ARCHIVAL_REFERENCES] = (listed_references(page), (page.get("citation") or page.get("source")).line)  # type: ignore[union-attr]
-    return values
-
-
-RECORD_PATH: dict[PageItem, tuple[str, ...]] = {
-    PageItem.TITLE: ("title",),
-    PageItem.DATE: ("date",),
-    PageItem.CITATION: ("source", "citation"),
-    PageItem.SUMMARY: ("source", "summary"),
-    PageItem.CREDITS: ("source", "credits"),
-    PageItem.UPLOADED: ("source", "uploaded"),
-    PageItem.ORIGINAL_LANGUAGE: ("source", "original_language"),
-    PageItem.RECORD_ID: ("source", "record_id"),
-    PageItem.ADDRESS: ("source", "retrieved_from"),
-    PageItem.OBTAINED_BY: ("source", "obtained_by"),
-    PageItem.TRANSLATED_BY: ("source", "translated_by"),
-    PageItem.ARCHIVAL_REFERENCES: ("archival_references",),
-}
-"""Where the record holds each value the page gives."""
 
 
 def _record_value(doc: Document, path: tuple[str, ...]) -> Any:
