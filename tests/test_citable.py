@@ -32,7 +32,7 @@ from armistice.dataset import load_dataset
 from armistice.explore import serve
 from armistice.publish import package as pkg
 from armistice.release import jsonld, zenodo
-from armistice.release.citation import FORMATS, citation_cff, dataset_item, render
+from armistice.release.citation import FORMATS, citation_cff, dataset_item
 from armistice.release.cut import NAME, write_zip
 from conftest import REPO, VALID, run_cli
 
@@ -407,7 +407,7 @@ DUCKDB_TYPES = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "b
 def _run_block(text: str, folder: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     monkeypatch.chdir(folder.parent)
     namespace: dict[str, Any] = {}
-    exec(compile(text.replace(f'"{folder.name}"', f'"{folder.name}"'), "README.md", "exec"), namespace)
+    exec(compile(text, "README.md", "exec"), namespace)
     return namespace
 
 

@@ -50,8 +50,10 @@ def _doi(value: Any, where: str) -> str | None:
 def dois(answer: dict[str, Any], source: str = "answer") -> tuple[str, str | None]:
     """``(version DOI, concept DOI or None)`` from a deposition: the published ``doi``, else the
     draft's pre-reserved one."""
-    metadata = answer.get("metadata") if isinstance(answer.get("metadata"), dict) else {}
-    reserved = metadata.get("prereserve_doi") if isinstance(metadata.get("prereserve_doi"), dict) else {}
+    metadata = answer.get("metadata")
+    metadata = metadata if isinstance(metadata, dict) else {}
+    reserved = metadata.get("prereserve_doi")
+    reserved = reserved if isinstance(reserved, dict) else {}
     version = _doi(answer.get("doi"), f"{source}: doi") or _doi(reserved.get("doi"), f"{source}: metadata.prereserve_doi.doi")
     if version is None:
         raise ZenodoError(f"{source}: Zenodo's answer has neither `doi` nor `metadata.prereserve_doi.doi`")
