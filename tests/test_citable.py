@@ -91,6 +91,10 @@ def test_the_descriptor_carries_the_homepage_and_the_dois(roots: dict[str, Path]
     assert descriptor["id"] == f"https://doi.org/{VERSION_DOI}"
     assert descriptor["homepage"] == HOMEPAGE
     assert descriptor["concept_doi"] == f"https://doi.org/{CONCEPT}"
+    from frictionless import Package
+
+    report = Package(str(tmp_path / "set" / "datapackage.json")).validate()
+    assert report.valid, report.flatten(["title", "type", "note"])
     pkg.build(roots["empty"] / "records", tmp_path / "empty", roots["empty"] / "dataset.yaml")
     empty = json.loads((tmp_path / "empty" / "datapackage.json").read_text())
     assert not {"id", "homepage", "concept_doi"} & set(empty)

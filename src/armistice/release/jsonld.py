@@ -59,7 +59,10 @@ def download(path: str, mediatype: str, size: int | None = None, sha256: str | N
 def describe(dataset: Dataset, coverage: str | None, distribution: list[dict[str, Any]]) -> dict[str, Any]:
     """The schema.org ``Dataset`` of this version."""
     creators = [{"@type": "Organization", "name": c.title} for c in dataset.contributors if "creator" in c.roles]
-    licences = [licence.path for licence in (dataset.metadata_licence, dataset.texts_licence) if licence.path]
+    # The metadata's licence by its address; the texts' terms are the archive's, named with their page.
+    licences: list[Any] = [dataset.metadata_licence.path] if dataset.metadata_licence.path else []
+    licences.append({"@type": "CreativeWork", "name": dataset.texts_licence.title, "url": dataset.texts_licence.path}
+                    if dataset.texts_licence.path else dataset.texts_licence.title)
     out: dict[str, Any] = {
         "@context": CONTEXT,
         "@type": "Dataset",
