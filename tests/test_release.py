@@ -89,7 +89,8 @@ def test_bibtex_parses_and_pastes_into_latex(monkeypatch) -> None:
     assert dataset.fields["howpublished"] == f"Dataset, version {described['version']}"
     assert [str(person) for person in dataset.persons["author"]] == [
         "{" + c["title"] + "}" for c in described["contributors"] if "creator" in c["roles"]]
-    assert dataset.fields.get("url") == described.get("url") and dataset.fields.get("doi") == described.get("doi")
+    assert dataset.fields.get("url") == described.get("homepage")
+    assert dataset.fields.get("doi") == (described.get("version_dois") or {}).get(described["version"])
     document = parse_string(run_cli("cite", DOCUMENT, "--format", "bibtex").output, "bibtex").entries[DOCUMENT]
     assert str(document.persons["author"][0]) == "{Mao Zedong}"  # kept whole, not split into first/last
     assert document.fields["url"] == "https://digitalarchive.wilsoncenter.org/document/113006"

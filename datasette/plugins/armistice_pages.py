@@ -20,6 +20,7 @@ from datasette.utils import escape_sqlite, tilde_decode
 from markupsafe import Markup, escape
 
 from armistice.models import CorrectionKind
+from armistice.release import jsonld
 from armistice.release.citation import FORMATS, held_document_item, render
 from armistice.rules.repairs import shown_change
 
@@ -177,7 +178,8 @@ async def reading(db, document_id: str) -> dict[str, Any] | None:
         recipients=[people.get(row["person_id"], row["person_id"]) for row in recipients], date=doc["date"],
         archive=doc["source_archive"], locations=[reference["as_written"] for reference in references],
         url=doc["source_url"], archive_citation=doc["source_citation"], content_sha256=doc["content_sha256"],
-        dataset_title=dataset.get("title", ""), dataset_version=dataset.get("version", ""))
+        dataset_title=dataset.get("title", ""), dataset_version=dataset.get("version", ""),
+        dataset_doi=dataset.get("doi") or dataset.get("concept_doi"))
     return {
         "segments": shown, "apart": apart, "corrections": corrections, "references": references,
         "recipients": [(row["person_id"], people.get(row["person_id"])) for row in recipients],
@@ -231,12 +233,26 @@ async def entry(db, table: str, key: str, entries: dict[str, Any]) -> dict[str, 
             "involves": [group for group in involves if group["rows"]], "details": details}
 
 
+async def home_jsonld(db, description: dict[str, Any]) -> str:
+    """The home page's schema.org description: the generated one with the coverage of the documents
+    this database holds (the first and last day they can be dated to)."""
+    rows = await _rows(db, "select min(date_min) as first, max(date_max) as last from documents")
+    coverage = jsonld.coverage_of((row["first"], row["last"]) for row in rows)
+    described = dict(description)
+    if coverage:
+        described = {**{k: v for k, v in described.items() if k != "distribution"}, "temporalCoverage": coverage,
+                     "distribution": described.get("distribution", [])}
+    return jsonld.render(described)
+
+
 @hookimpl
 def extra_template_vars(template, database, table, view_name, request, datasette):
     async def inner():
         settings = config(datasette)
         out: dict[str, Any] = {"dataset_citation": settings.get("citation", ""),
                                "dataset_version": settings.get("version", ""), "explorer": settings}
+        if view_name == "index" and settings.get("jsonld"):
+            out["dataset_jsonld"] = await home_jsonld(datasette.get_database(settings["database"]), settings["jsonld"])
         if view_name == "row" and database and table and request is not None:
             db = datasette.get_database(database)
             key = tilde_decode(request.url_vars.get("pks", ""))

@@ -336,6 +336,44 @@ def release(version: str, day: str | None) -> None:
     click.echo(f"  git commit -am 'Release {result.version}' && git tag -a v{result.version} -m 'Release {result.version}'")
 
 
+@main.command()
+@click.argument("version")
+@click.argument("answer", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--records", "records", type=click.Path(path_type=Path), default=DEFAULT_RECORDS, show_default=True,
+              help="The records root (dataset.yaml lies beside it).")
+def doi(version: str, answer: Path, records: Path) -> None:
+    """Record VERSION's DOI from Zenodo's ANSWER (the deposition as JSON) in dataset.yaml.
+
+    Takes the published `doi` or the draft's `metadata.prereserve_doi.doi`, and `conceptdoi` when
+    the answer has it and dataset.yaml has none; regenerates CITATION.cff and the Datasette metadata
+    (run `armistice build` next). Refuses a second, different DOI for a version (exit 1).
+
+    \b
+    Example:
+      armistice doi 1.1.0 zenodo-draft.json   # the release workflow saves Zenodo's answer there
+    """
+    from armistice.dataset import DatasetError, find_dataset
+    from armistice.release.cut import generated
+    from armistice.release.zenodo import ZenodoError, read_answer, record
+
+    try:
+        path = find_dataset(records)
+        dataset = record(path, version, read_answer(answer), str(answer))
+    except ZenodoError as error:
+        click.echo(f"doi: {error}", err=True)
+        sys.exit(1)
+    except DatasetError as error:
+        for finding in error.findings:
+            click.echo(str(finding))
+        click.echo(f"doi: {error}", err=True)
+        sys.exit(1)
+    root = path.parent
+    for relative, text in generated(dataset, derived_files()).items():
+        (root / relative).write_text(text, encoding="utf-8")
+    click.echo(f"{path}: version {version} has DOI {dataset.version_dois[version]}"
+               + (f" (concept DOI {dataset.concept_doi})" if dataset.concept_doi else ""))
+
+
 RECORD_KINDS = list(KIND_BY_NAME)
 """The KIND choices of ``armistice new``: every record kind, by the name its class declares."""
 

@@ -5,7 +5,7 @@ licences and citation, ``armistice cite`` cites it, and ``armistice release`` se
 date. It is read by the same hardened loader as the records (so a mistake in it is a located
 finding, never a traceback) and validated against :class:`armistice.models.Dataset`.
 
-The release changes two fields of it. The change is made by ruamel.yaml's round-trip mode, which
+The release changes two fields of it (and ``armistice doi`` one entry of ``version_dois``). The change is made by ruamel.yaml's round-trip mode, which
 keeps the comments, the key order and each value's quoting, so the file a maintainer commits
 differs from the one before in exactly those two lines; no regular expression edits the YAML.
 """
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.scalarstring import ScalarString
 
 from armistice.models import Dataset
@@ -77,11 +78,13 @@ def _round_trip() -> YAML:
     return handler
 
 
-def with_fields(text: str, changes: dict[str, str]) -> str:
+def with_fields(text: str, changes: dict[str, Any]) -> str:
     """``text`` with top-level ``changes`` made, everything else (comments, order, quoting) kept.
 
     A changed value keeps the quoting style of the value it replaces, so ``version: "1.0.0"``
-    becomes ``version: "1.1.0"``; a new key is appended at the end.
+    becomes ``version: "1.1.0"``; a new key is appended at the end. A mapping value (such as
+    ``version_dois``) adds or replaces those entries of the mapping and keeps the others; an
+    empty ``{}`` becomes a block mapping, one entry a line.
     """
     handler = _round_trip()
     tree = handler.load(text)
@@ -89,13 +92,19 @@ def with_fields(text: str, changes: dict[str, str]) -> str:
         raise DatasetError(f"{FILE_NAME}: not a mapping of fields")
     for key, value in changes.items():
         old: Any = tree.get(key)
+        if isinstance(value, dict):
+            mapping = old if isinstance(old, CommentedMap) and old else CommentedMap()
+            for entry, entry_value in value.items():
+                mapping[entry] = entry_value
+            tree[key] = mapping
+            continue
         tree[key] = type(old)(value) if isinstance(old, ScalarString) else value
     stream = io.StringIO()
     handler.dump(tree, stream)
     return stream.getvalue()
 
 
-def write_fields(source: Path, target: Path, changes: dict[str, str]) -> Dataset:
+def write_fields(source: Path, target: Path, changes: dict[str, Any]) -> Dataset:
     """Write ``source`` with ``changes`` made to ``target`` (which may be ``source``), and return
     the result validated; nothing is written when the result would be invalid."""
     text = with_fields(source.read_text(encoding="utf-8"), changes)

@@ -1355,6 +1355,10 @@ class SourceArchive(Base):
     """What was taken from it, and on what terms."""
 
 
+DOI = Annotated[str, Field(pattern="^10\\.[0-9]{4,9}/[^\\s]+$")]
+"""A DOI, bare (``10.5281/zenodo.123``), never as an address: outputs add ``https://doi.org/``."""
+
+
 class Dataset(Base):
     """Metadata of the whole dataset, kept in ``dataset.yaml`` and published in ``datapackage.json``."""
 
@@ -1370,10 +1374,16 @@ class Dataset(Base):
     """Date of this version (set by the release); never the time of a build, so builds are reproducible."""
     keywords: NonEmptyUniqueList[Line]
     """Keywords for catalogues."""
-    doi: Annotated[str, Field(pattern="^10\\.[0-9]{4,9}/[^\\s]+$")] | None = None
-    """The DOI of this version, once the archive of releases (Zenodo) has minted one."""
-    url: Annotated[str, Field(pattern="^https?://[^\\s]+$")] | None = None
-    """Where the dataset is published, once it is."""
+    homepage: Annotated[str, Field(pattern="^https://[^\\s]+$")] | None = None
+    """The repository's public address (where the project lives), once it is public; empty until then,
+    never a guessed address."""
+    concept_doi: DOI | None = None
+    """The DOI of every version together (Zenodo's concept DOI, which resolves to the latest version),
+    once the first release is archived; empty until then."""
+    version_dois: dict[Annotated[str, Field(pattern=VERSION_PATTERN)], DOI] = Field(default_factory=dict)
+    """Each release's own DOI, by version, as the archive of releases (Zenodo) reserved it
+    (``armistice doi VERSION ANSWER`` writes it from Zenodo's answer). The version being cited takes
+    its DOI from here; a version without one is cited without a DOI."""
     contributors: list[Contributor] = Field(min_length=1)
     """Who made the dataset."""
     metadata_licence: Licence
@@ -1382,3 +1392,8 @@ class Dataset(Base):
     """Terms of the translated texts and other words quoted from the archive's pages."""
     source: SourceArchive
     """Where the documents come from."""
+
+    @property
+    def doi(self) -> str | None:
+        """The DOI of this version, when one is recorded for it."""
+        return self.version_dois.get(self.version)

@@ -24,6 +24,7 @@ from armistice.dataset import load_dataset
 from armistice.models import Dataset
 from armistice.publish.package import DATABASE_NAME
 from armistice.publish.tables import ROLES, ArrayFacet, iter_tables
+from armistice.release import jsonld
 from armistice.release.citation import FORMATS, dataset_item, render
 
 DATABASE = DATABASE_NAME.removesuffix(".db")
@@ -246,11 +247,14 @@ def explorer(dataset: Dataset) -> dict[str, Any]:
         "citation": dataset_citation(dataset),
         "version": dataset.version,
         "title": dataset.title,
-        "url": dataset.url,
+        "homepage": dataset.homepage,
         "doi": dataset.doi,
+        "concept_doi": dataset.concept_doi,
         "licence": {"title": dataset.metadata_licence.title, "path": dataset.metadata_licence.path},
         "texts_licence": {"title": dataset.texts_licence.title, "path": dataset.texts_licence.path},
         "citations": {fmt: render(item, fmt) for fmt in FORMATS},
+        "jsonld": jsonld.describe(dataset, None, [
+            jsonld.download(f"/{DATABASE}/{table.name}.csv?_stream=on", "text/csv") for table in iter_tables()]),
         "vocabularies": vocabularies(),
         "entries": entries(),
         "array_facets": {table.name: {facet.column: ARRAY_FACET_TABLES[facet.column] for facet in table.facets

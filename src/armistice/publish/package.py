@@ -166,11 +166,28 @@ def descriptor(dataset: Dataset, files: dict[str, tuple[int, str]],
         "version": dataset.version,
         "created": f"{dataset.created}T00:00:00Z",
         "keywords": list(dataset.keywords),
+        **addresses(dataset),
         "contributors": [{k: v for k, v in c.model_dump().items() if v is not None} for c in dataset.contributors],
         "licenses": [metadata, texts],
         "sources": [dataset.source.model_dump()],
         "resources": resources,
     }
+
+
+def addresses(dataset: Dataset) -> dict[str, str]:
+    """The descriptor's identifiers, each only when ``dataset.yaml`` records it (never a guessed one):
+    ``id`` is this version's DOI as an address (the Data Package convention for a DOI), or the
+    concept DOI while the version has none; ``homepage`` the repository's public address; and
+    ``concept_doi`` (an extra property) the DOI of every version beside this version's own."""
+    out: dict[str, str] = {}
+    doi = dataset.doi or dataset.concept_doi
+    if doi:
+        out["id"] = f"https://doi.org/{doi}"
+    if dataset.homepage:
+        out["homepage"] = dataset.homepage
+    if dataset.concept_doi and dataset.doi:
+        out["concept_doi"] = f"https://doi.org/{dataset.concept_doi}"
+    return out
 
 
 def render_descriptor(value: dict[str, Any]) -> bytes:

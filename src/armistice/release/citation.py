@@ -5,6 +5,10 @@ library: APA and Chicago by citeproc-py with the official CSL styles (citeproc-p
 by bibtexparser, RIS by rispy. ``CITATION.cff`` (for GitHub and Zenodo) is generated from the same
 ``dataset.yaml``, so its version and release date always equal the package's.
 
+The dataset's homepage, concept DOI and this version's DOI come from ``dataset.yaml`` and appear
+in every format whenever it records them (a styled citation says in a note what its style drops);
+when it records none, no format invents one.
+
 A document's citation carries the archive's own citation verbatim, the archive's canonical address,
 and the record's content hash at this version, so a reader can check later releases against it.
 """
@@ -44,11 +48,32 @@ def dataset_item(dataset: Dataset) -> dict[str, Any]:
         "publisher": _authors(dataset)[0]["literal"],
         "abstract": dataset.description,
     }
-    if dataset.doi:
-        item["DOI"] = dataset.doi
-    if dataset.url:
-        item["URL"] = dataset.url
+    doi = dataset.doi or dataset.concept_doi
+    if doi:
+        item["DOI"] = doi
+    if dataset.homepage:
+        item["URL"] = dataset.homepage
+    note = addresses_note(dataset)
+    if note:
+        item["note"] = note
     return item
+
+
+def doi_address(doi: str) -> str:
+    """A bare DOI as the address that resolves it."""
+    return f"https://doi.org/{doi}"
+
+
+def addresses_note(dataset: Dataset) -> str:
+    """What a styled citation may leave out of the dataset's addresses, said in words: the concept
+    DOI beside this version's own, and the homepage (APA prints a DOI and drops the URL). Empty when
+    ``dataset.yaml`` records neither, so nothing is ever invented."""
+    parts = []
+    if dataset.concept_doi and dataset.doi and dataset.concept_doi != dataset.doi:
+        parts.append(f"Every version: {doi_address(dataset.concept_doi)}.")
+    if dataset.homepage:
+        parts.append(f"Homepage: {dataset.homepage}.")
+    return " ".join(parts)
 
 
 def document_item(document: Document, dataset: Dataset, names: dict[str, str]) -> dict[str, Any]:
@@ -60,12 +85,13 @@ def document_item(document: Document, dataset: Dataset, names: dict[str, str]) -
         archive=document.source.archive.value,
         locations=[reference.as_written for reference in document.archival_references],
         url=document.source.url, archive_citation=document.source.citation, content_sha256=content_hash(document),
-        dataset_title=dataset.title, dataset_version=dataset.version)
+        dataset_title=dataset.title, dataset_version=dataset.version, dataset_doi=dataset.doi or dataset.concept_doi)
 
 
 def held_document_item(*, id: str, title: str, kind: str, number: str | None, author: str, recipients: list[str],
                        date: str, archive: str, locations: list[str], url: str, archive_citation: str | None,
-                       content_sha256: str, dataset_title: str, dataset_version: str) -> dict[str, Any]:
+                       content_sha256: str, dataset_title: str, dataset_version: str,
+                       dataset_doi: str | None = None) -> dict[str, Any]:
     """The CSL-JSON item of a document from its published values, so the explorer, which reads the
     database rather than the records, cites a document exactly as ``armistice cite <id>`` does."""
     return {
@@ -81,7 +107,8 @@ def held_document_item(*, id: str, title: str, kind: str, number: str | None, au
         "archive_location": "; ".join(locations),
         "URL": url,
         "note": ((f"Archive's citation: {' '.join(archive_citation.split())} " if archive_citation else "")
-                 + f"Held in {dataset_title}, version {dataset_version}, record {id} "
+                 + f"Held in {dataset_title}, version {dataset_version}"
+                 + (f" ({doi_address(dataset_doi)})" if dataset_doi else "") + f", record {id} "
                  f"(content SHA-256 {content_sha256})."),
     }
 
@@ -125,6 +152,8 @@ def render_bibtex(item: dict[str, Any]) -> str:
                    Field("howpublished", "Dataset, version " + tex(item["version"]))]
         if "DOI" in item:
             fields.append(Field("doi", item["DOI"]))
+        if "note" in item:
+            fields.append(Field("note", tex(item["note"])))
     else:
         month = item["issued"]["date-parts"][0][1:2]
         if month:
@@ -155,10 +184,12 @@ def render_ris(item: dict[str, Any]) -> str:
     }
     if item["type"] == "dataset":
         entry.update(edition=item["version"], publisher=item["publisher"])
+        if "note" in item:
+            entry["notes"] = [item["note"]]
     else:
         entry.update(notes=[item["note"]], custom1=item["archive_location"], publisher=item["archive"])
     if "URL" in item:
-        entry["url"] = item["URL"]
+        entry["urls"] = [item["URL"]]
     if "DOI" in item:
         entry["doi"] = item["DOI"]
     return rispy.dumps([entry], implementation=Writer)
@@ -168,7 +199,7 @@ def render(item: dict[str, Any], fmt: str) -> str:
     """The citation of one item in a format of :data:`FORMATS`."""
     if fmt in STYLES:
         text = render_styled(item, fmt)
-        if item["type"] != "dataset":
+        if "note" in item:
             text += "\n" + item["note"]
         return text + "\n"
     if fmt == "bibtex":
@@ -194,9 +225,21 @@ def citation_cff(dataset: Dataset) -> str:
         "keywords": list(dataset.keywords),
         "license": dataset.metadata_licence.name,
     }
+    doi = dataset.doi or dataset.concept_doi
+    if doi:
+        data["doi"] = doi
+    if dataset.homepage:
+        data["url"] = dataset.homepage
+        data["repository-code"] = dataset.homepage
+    identifiers = []
     if dataset.doi:
-        data["doi"] = dataset.doi
-    if dataset.url:
-        data["url"] = dataset.url
+        identifiers.append({"type": "doi", "value": dataset.doi, "description": f"This version, {dataset.version}"})
+    if dataset.concept_doi:
+        identifiers.append({"type": "doi", "value": dataset.concept_doi,
+                            "description": "Every version (resolves to the latest)"})
+    if dataset.homepage:
+        identifiers.append({"type": "url", "value": dataset.homepage, "description": "Homepage"})
+    if identifiers:
+        data["identifiers"] = identifiers
     body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
     return "# Generated from dataset.yaml by `armistice release` / `make generate`; do not edit by hand.\n" + body

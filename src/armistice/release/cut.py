@@ -23,6 +23,7 @@ fixed, and every member is itself built deterministically; the same commit gives
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -39,7 +40,7 @@ from armistice.models import VERSION_PATTERN, Dataset
 from armistice.publish.package import DATABASE_NAME, BuildError, build
 from armistice.publish.tables import iter_tables
 from armistice.release import diff as diffs
-from armistice.release import history
+from armistice.release import history, jsonld
 from armistice.release.citation import citation_cff, dataset_item, render
 
 NAME = "korean-armistice-telegrams"
@@ -130,6 +131,7 @@ def data_readme(dataset: Dataset) -> str:
         "| `sources/` | the archive pages the records were curated from, byte for byte (`source_transcription_file`) |",
         f"| `{DATABASE_NAME}` | a SQLite database with the same tables, keys and full-text search |",
         "| `CITATION.cff` | how to cite this version (Citation File Format) |",
+        f"| `{jsonld.FILE_NAME}` | the dataset described for search engines and catalogues (schema.org `Dataset`, JSON-LD) |",
         "| `CHANGELOG.md` | what changed in each version |",
         "| `LICENSE-DATA.md` | the licences of the metadata and of the translated texts |",
         "| `SHA256SUMS` | checksums of the files above (`sha256sum -c SHA256SUMS`) |", "",
@@ -179,6 +181,16 @@ def _originals(root: Path) -> dict[str, bytes]:
     return files
 
 
+def dataset_jsonld(repository: Path, dataset: Dataset, files: dict[str, bytes]) -> str:
+    """The schema.org description of the release: its coverage from the built documents, its
+    distribution the descriptor's resources and the database, beside it in the zip."""
+    descriptor = json.loads(files["datapackage.json"])
+    extra = {"datapackage.json": ("application/json", files["datapackage.json"]),
+             DATABASE_NAME: ("application/vnd.sqlite3", files[DATABASE_NAME])}
+    coverage = jsonld.coverage_from_csv(repository / "data" / "documents.csv")
+    return jsonld.render(jsonld.describe(dataset, coverage, jsonld.package_distribution(descriptor, extra)))
+
+
 def write_zip(repository: Path, dataset: Dataset, target: Path, originals: Path) -> None:
     """The release zip, reproducibly: sorted members, fixed dates and modes, and their SHA256SUMS.
 
@@ -198,6 +210,7 @@ def write_zip(repository: Path, dataset: Dataset, target: Path, originals: Path)
         files[f"data/{path.name}"] = path.read_bytes()
     for path in sorted((repository / "data" / "parquet").glob("*.parquet")):
         files[f"data/parquet/{path.name}"] = path.read_bytes()
+    files[jsonld.FILE_NAME] = dataset_jsonld(repository, dataset, files).encode("utf-8")
     files.update(_originals(originals))
     sums = "".join(f"{hashlib.sha256(files[name]).hexdigest()}  {name}\n" for name in sorted(files))
     files["SHA256SUMS"] = sums.encode("utf-8")
