@@ -1274,7 +1274,7 @@ def reference_values(item: BaseModel, path: FieldPath = ()) -> Iterator[tuple[Fi
     Walks the values in declaration order, depth first, with list indices in the paths; the rules
     check that each id resolves, so a new reference field is checked without code.
     """
-    for name, ref, many, model in _reference_plan(type(item)):
+    for name, ref, many, _model in _reference_plan(type(item)):
         value = getattr(item, name)
         if value is None:
             continue
