@@ -111,8 +111,10 @@ class Cache:
         self.key = key
         self.started = time.time_ns()
         self.hashes: dict[str, tuple[Signature, str]] = {}
-        self.outcomes: dict[str, tuple[str, str, str, bytes]] = {}
-        """By file: its key, its kept page, the page's hash ("-": missing) and the pickled outcome."""
+        self.outcomes: dict[str, tuple[Any, ...]] = {}
+        """By file: its key, its kept page and the page's hash ("-": missing); the pickled outcome is
+        read only when needed (:meth:`take`): most documents come back in a block."""
+        self._reader: sqlite3.Connection | None = None
         self.blocks: dict[str, bytes] = {}
         """Merged outcomes of runs of consecutive documents, by the hash of their keys (see :meth:`block`)."""
         self.new_hashes: dict[str, tuple[Signature, str]] = {}
@@ -127,7 +129,7 @@ class Cache:
                         self.hashes = {row[0]: (row[1:6], row[6]) for row in db.execute(
                             "SELECT path, dev, ino, size, mtime, ctime, digest FROM hashes")}
                         self.outcomes = {row[0]: row[1:] for row
-                                         in db.execute("SELECT path, key, page, page_digest, outcome FROM outcomes")}
+                                         in db.execute("SELECT path, key, page, page_digest FROM outcomes")}
                         self.blocks = dict(db.execute("SELECT key, outcome FROM blocks"))
         except (OSError, sqlite3.Error, ValueError):
             self.hashes, self.outcomes, self.blocks = {}, {}, {}
@@ -187,13 +189,19 @@ class Cache:
 
     def take(self, file: Path) -> Any | None:
         """The stored outcome of a file :meth:`peek` found valid, read back (None if it cannot be)."""
-        found = self.outcomes[str(file)]
         try:
-            outcome = pickle.loads(found[3])
+            outcome = self.stored(file)
         except Exception:
             return None
         self.keep(file)
         return outcome
+
+    def stored(self, file: Path) -> Any:
+        """The outcome stored for a file :meth:`peek` found valid, read back from the cache file."""
+        if self._reader is None:
+            self._reader = _connect(self.file)
+        row = self._reader.execute("SELECT outcome FROM outcomes WHERE path = ?", (str(file),)).fetchone()
+        return pickle.loads(row[0])
 
     def keep(self, file: Path) -> None:
         """Count the stored outcome of a file :meth:`peek` found valid as used, and keep it."""
@@ -228,6 +236,9 @@ class Cache:
 
     def save(self) -> None:
         """Write this run's hashes and outcomes back, replacing what was there for the same paths."""
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
         if not self.new_outcomes and not self.new_hashes and set(self.new_blocks) == set(self.blocks):
             return
         try:

@@ -25,7 +25,6 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
-import pickle
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -299,7 +298,7 @@ def _singles(part: list[tuple[int, Path, Path]], store: Cache) -> list[Outcome]:
     blank = [make() for make in RULES]
     outcomes = []
     for index, file, _ in part:
-        frozen = pickle.loads(store.outcomes[str(file)][3])
+        frozen = store.stored(file)
         outcomes.append(_thaw(frozen, index, file, blank))
     return outcomes
 
