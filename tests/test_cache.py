@@ -151,3 +151,31 @@ def check_file_name(entry, context):  # a changed rule: it now reports every rec
     model = package / "armistice" / "models.py"
     model.write_text(model.read_text(encoding="utf-8") + "\n# a changed model\n", encoding="utf-8")
     assert probe()[0] == "0"
+
+
+
+@pytest.mark.parametrize("block", [1, 3, 1_000_000])
+def test_blocks_of_unchanged_documents_give_what_each_document_gives(tmp_path: Path, block: int,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs of unchanged documents come back merged (blocks of one, of a few, or one for all); a
+    changed record invalidates its own block only, and the findings are a full check's every time."""
+    from armistice.rules import engine
+
+    sys.path.insert(0, str(REPO / "scripts"))
+    import synth
+
+    synth.write(12, tmp_path / "records")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(engine, "BLOCK", block)
+    records = [Path("records")]
+    assert validate(records, cache=True).reused == 0
+    assert validate(records, cache=True).reused == 12  # from each document's outcome
+    warm = validate(records, cache=True)  # from the blocks the run before stored
+    assert warm.reused == 12 and warm.findings == validate(records).findings
+    record = sorted((tmp_path / "records" / "documents").glob("*.yaml"))[5]
+    record.write_text(record.read_text(encoding="utf-8") + "unknown_field: 1\n", encoding="utf-8")
+    changed = validate(records, cache=True)
+    assert changed.findings == validate(records).findings != warm.findings
+    assert changed.reused == 11
+    again = validate(records, cache=True)
+    assert again.reused == 12 and again.findings == changed.findings  # its findings are cached too

@@ -22,8 +22,10 @@ checked, so the cross-record rules and the duplicate settling see it as before.
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -183,38 +185,122 @@ def _thaw(frozen: tuple[Any, ...], index: int, file: Path, blank: list[Rule]) ->
     return Outcome(index, Loading(file, None, loading_findings, unreadable), record_id, named, findings, rules)
 
 
+BLOCK = 128
+"""Documents per cached block, on average (see :func:`_block_ends`)."""
+
+
+@dataclass
+class Block:
+    """The merged outcomes of a run of consecutive documents, every one unchanged and taken from the
+    cache together: what each document's own outcome would add, already added up."""
+
+    documents: list[tuple[int, str | None]]
+    """``(index, record id)`` of each document, in order: every file is named after its record, or
+    failed to load (no id)."""
+    loading_findings: list[Finding]
+    unreadable: list[tuple[str, str]]
+    findings: list[Finding]
+    rules: list[Rule]
+    singles: Callable[[], list[Outcome]]
+    """Each document's own outcome, should one of them not be accepted (an id already taken)."""
+
+
+def _block_ends(documents: list[tuple[int, Path, Path]]) -> list[int]:
+    """Where each block of documents ends: after a file whose name hashes to 0 modulo :data:`BLOCK`
+    (and at the end). The boundaries depend on the names alone, so adding or removing a document
+    changes only its own block."""
+    ends = [at + 1 for at, (_, file, _) in enumerate(documents) if zlib.crc32(file.name.encode()) % BLOCK == 0]
+    if not ends or ends[-1] != len(documents):
+        ends.append(len(documents))
+    return ends
+
+
+def _merged(frozen: list[tuple[Any, ...]], blank: list[Rule]) -> tuple[Any, ...]:
+    """The frozen outcomes of a block's documents (see :func:`_freeze`), added up, as the cache keeps it."""
+    ids, loading_findings, unreadable, findings = [], [], [], []
+    rules: list[Rule | None] = [None if isinstance(rule, RecordRule) else make() for rule, make in zip(blank, RULES)]
+    for record_id, _named, loading, broken, found, gathered in frozen:
+        ids.append(record_id)
+        loading_findings.extend(loading)
+        unreadable.extend(broken)
+        findings.extend(found)
+        for mine, theirs in zip(rules, gathered or [None] * len(rules)):
+            if mine is not None and theirs is not None:
+                mine.merge(theirs)
+    return ids, loading_findings, unreadable, findings, rules
+
+
 def _cached_outcomes(documents: list[tuple[int, Path, Path]], context: Context, store: Cache,
-                     workers: int) -> Iterator[Outcome]:
+                     workers: int) -> Iterator[Outcome | Block]:
     """Every document's outcome, in order: from the cache when nothing it depends on changed, else
-    checked (by workers when many) and stored."""
-    found: dict[int, Outcome] = {}
-    keys: dict[int, str] = {}
-    missing = []
+    checked (by workers when many) and stored. A run of unchanged documents whose merged outcome is
+    stored (a :class:`Block`) comes back as one."""
     blank = [make() for make in RULES]
     folders: dict[str, str] = {}  # each folder as shown: relpath per file would cost a tenth of a second
-    for item in documents:
-        index, file, _ = item
+    keys: list[str] = []
+    valid: list[bool] = []
+    for _, file, _ in documents:
         parent = os.path.dirname(file)
         folder = folders.get(parent)
         if folder is None:
             folder = folders[parent] = shown(Path(parent))
-        key, frozen = store.get(file, file.name if folder == "." else os.path.join(folder, file.name))
-        if frozen is not None:
-            found[index] = _thaw(frozen, index, file, blank)
+        key, ok = store.peek(file, file.name if folder == "." else os.path.join(folder, file.name))
+        keys.append(key)
+        valid.append(ok)
+    plan: list[tuple[int, int, str, Any]] = []  # per block: start, end, its key, its merged outcome if stored
+    found: dict[int, Outcome] = {}
+    missing = []
+    start = 0
+    for end in _block_ends(documents):
+        block_key = hashlib.sha256("\n".join(keys[start:end]).encode()).hexdigest()
+        merged = store.block(block_key) if all(valid[start:end]) else None
+        if merged is not None:
+            for _, file, _ in documents[start:end]:
+                store.keep(file)
         else:
-            keys[index] = key
-            missing.append(item)
+            for at in range(start, end):
+                index, file, _ = documents[at]
+                frozen = store.take(file) if valid[at] else None
+                if frozen is not None:
+                    found[index] = _thaw(frozen, index, file, blank)
+                else:
+                    missing.append(documents[at])
+        plan.append((start, end, block_key, merged))
+        start = end
     checked = _outcomes(missing, context, None, False, workers, remember=True)
-    for index, file, _ in documents:
-        if index in found:
-            yield found[index]
+    for start, end, block_key, merged in plan:
+        if merged is not None:
+            ids, loading_findings, unreadable, findings, gathered = merged
+            part = documents[start:end]
+            yield Block([(index, record_id) for (index, _, _), record_id in zip(part, ids)], loading_findings,
+                        unreadable, findings, [fresh if rule is None else rule for fresh, rule in zip(blank, gathered)],
+                        partial(_singles, part, store))
             continue
-        outcome = next(checked)
-        if keys[index] and outcome.named and outcome.loading.entry is None:  # what a document alone gave
-            store.put(file, keys[index], outcome.page, _freeze(outcome))
-        yield outcome
+        frozen_all: list[tuple[Any, ...]] | None = []
+        for at in range(start, end):
+            index, file, _ = documents[at]
+            outcome = found.get(index) or next(checked)
+            if index not in found and keys[at] and outcome.named and outcome.loading.entry is None:
+                store.put(file, keys[at], outcome.page, _freeze(outcome))  # what a document alone gave
+            elif index not in found:
+                frozen_all = None  # not stored: the block is not either
+            if frozen_all is not None:
+                frozen_all.append(_freeze(outcome))
+            yield outcome
+        if frozen_all:
+            store.put_block(block_key, _merged(frozen_all, blank))
     for _ in checked:  # pragma: no cover - every one was taken; this lets the pool close
         pass
+
+
+def _singles(part: list[tuple[int, Path, Path]], store: Cache) -> list[Outcome]:
+    """Each document of a block on its own, from the cache (see :attr:`Block.singles`)."""
+    blank = [make() for make in RULES]
+    outcomes = []
+    for index, file, _ in part:
+        frozen = store.stored(file)
+        outcomes.append(_thaw(frozen, index, file, blank))
+    return outcomes
 
 
 # --------------------------------------------------------------------------------------------
@@ -265,13 +351,32 @@ def validate(paths: Iterable[Path], *, keep: bool = False, prepare: Prepare | No
 
     items = [(index, file, file_root) for _, index, file, file_root in documents]
     store = None
+    outcomes: Iterator[Outcome | Block]
     if cache and not keep and sink is None and root is not None:
         store = Cache(location(root), registry_key(root, context.base, [
             (shown(file), file) for file, _ in files if file.parent.name != Document.folder]))
         outcomes = _cached_outcomes(items, context, store, workers or jobs())
     else:
         outcomes = _outcomes(items, context, prepare if sink is not None else None, keep, workers or jobs())
-    for outcome in outcomes:
+    def blocks_expanded(outcomes: Iterator[Outcome | Block]) -> Iterator[Outcome | Block]:
+        for outcome in outcomes:
+            if isinstance(outcome, Block) and any(record_id is not None and record_id in accepted
+                                                  for _, record_id in outcome.documents):
+                yield from outcome.singles()  # one of its ids is taken: each document settles on its own
+            else:
+                yield outcome
+
+    for outcome in blocks_expanded(outcomes):
+        if isinstance(outcome, Block):
+            registry.files += len(outcome.documents)
+            findings.extend(outcome.loading_findings)
+            for kind, stem in outcome.unreadable:
+                registry.unreadable[kind].add(stem)
+            accepted.update((record_id, index) for index, record_id in outcome.documents if record_id is not None)
+            findings.extend(outcome.findings)
+            for rule, gathered in zip(rules, outcome.rules):
+                rule.merge(gathered)
+            continue
         registry.files += 1
         findings.extend(outcome.loading.findings)
         for kind, stem in outcome.loading.unreadable:
