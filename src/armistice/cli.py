@@ -114,6 +114,10 @@ def fmt(paths: tuple[Path, ...], check: bool) -> None:
 def build(records: Path, out: Path) -> None:
     """Build the Frictionless data package (datapackage.json, data/*.csv) and the SQLite database.
 
+    Built into the folder holding the records (the default), it also regenerates what follows from
+    the records: dataset.yaml's title, description, years and coverage, the README's generated
+    blocks, sources/README.md, records/README.md, CITATION.cff and the Datasette metadata.
+
     The records are validated first (the whole records root: a kind folder or a file is refused);
     on any error nothing is written. Outputs are written aside and swapped in whole only when
     complete, so a failed or killed build leaves the previous ones as they were; one build at a time.
@@ -122,6 +126,9 @@ def build(records: Path, out: Path) -> None:
     Example:
       armistice build --out /tmp/package   # datapackage.json, data/, dist/ under /tmp/package
     """
+    import tempfile
+
+    from armistice import derived
     from armistice.publish.package import BuildError, outputs
     from armistice.publish.package import build as run
     from armistice.records.files import root_problem
@@ -129,19 +136,37 @@ def build(records: Path, out: Path) -> None:
     problem = root_problem(records)
     if problem is not None:
         raise click.UsageError(problem)
-    try:
-        result = run(records, out)
-    except BuildError as error:
-        for finding in error.findings:
-            click.echo(str(finding))
-        click.echo(f"build failed: {error}", err=True)
-        sys.exit(1)
+    planned = None
+    if derived.in_place(records, out):  # the repository's own build also regenerates what follows from the records
+        try:
+            planned = derived.plan(out, records, derived_files())
+        except derived.DerivedError as error:
+            if not error.in_records:  # records with errors: the build below reports them and refuses
+                for finding in error.findings:
+                    click.echo(str(finding))
+                click.echo(f"build failed: {error}; nothing was built", err=True)
+                sys.exit(1)
+    with tempfile.TemporaryDirectory(prefix="armistice-dataset-") as aside:
+        dataset_path = None
+        if planned is not None:  # the package publishes the description as regenerated
+            dataset_path = Path(aside) / derived.DATASET.name
+            dataset_path.write_text(planned.files[derived.DATASET], encoding="utf-8")
+        try:
+            result = run(records, out, dataset_path)
+        except BuildError as error:
+            for finding in error.findings:
+                click.echo(str(finding))
+            click.echo(f"build failed: {error}", err=True)
+            sys.exit(1)
+    written = derived.apply(planned) if planned is not None else []
     for finding in result.warnings:
         click.echo(str(finding))
     paths = outputs(out)
     total = sum(result.counts.values())
     click.echo(f"built {paths['descriptor']} and {paths['data']}/ ({len(result.counts)} resources, {total} rows), "
                f"{paths['database']}", err=True)
+    if written:
+        click.echo("regenerated from the records: " + ", ".join(str(path) for path in written), err=True)
 
 
 @main.command()
