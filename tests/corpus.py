@@ -65,6 +65,8 @@ def _tombstone(records: Path, record_id: str, kind: str, version: str, reason: s
     (records / "tombstones" / f"{record_id}.yaml").write_text(
         "# yaml-language-server: $schema=../../schema/tombstone.schema.json\n"
         f"id: {record_id}\nkind: {kind}\nwithdrawn_in: \"{version}\"\nreason: {reason}\n", encoding="utf-8")
+    path = records / "tombstones" / f"{record_id}.yaml"
+    format_file(path, str(path), write=True)
 
 
 def withdraw(root: Path, document_id: str, version: str = "2.0.0", reason: str = "Withdrawn from the collection.") -> None:
