@@ -30,7 +30,7 @@ def _yaml() -> YAML:
 
 
 def _parts(field: str) -> list[str | int]:
-    head, _, rest = field.partition("[")
+    head = field.partition("[")[0]
     parts: list[str | int] = [head.split(".")[0]]
     for name, index in _PART.findall(field[len(parts[0]):]):
         parts.append(int(index) if index else name)

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import json
 import typing
+from pathlib import Path
 
+import pytest
+import yaml
 from pydantic import BaseModel
 
+from armistice import derived
+from armistice.cli import derived_files
 from armistice.models import RECORD_KINDS, Vocabulary
 from armistice.records import dictionary, schemas
 from armistice.rules import validate
-from conftest import REPO
+from conftest import FIXTURES, REPO, run_cli
+from corpus import withdraw
 
 
 def _all_models() -> list[type[BaseModel]]:
@@ -86,15 +92,6 @@ def test_every_test_and_case_named_in_testing_md_exists() -> None:
 
 # --- what follows from the records is generated, and follows any change of the corpus -------------
 
-from pathlib import Path  # noqa: E402
-
-import pytest  # noqa: E402
-import yaml  # noqa: E402
-
-from armistice import derived  # noqa: E402
-from armistice.cli import derived_files  # noqa: E402
-from conftest import FIXTURES, run_cli  # noqa: E402
-from corpus import withdraw  # noqa: E402
 
 PAGE = FIXTURES / "pages" / "worked-example.txt"
 WORKED = FIXTURES / "worked-example" / "records"

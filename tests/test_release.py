@@ -29,6 +29,7 @@ from armistice.release.cut import NAME, write_zip
 from armistice.release.diff import diff_sides, report
 from conftest import FIXTURES, REPO, VALID, overlay, run_cli
 
+
 def _cited_document() -> str:
     """A document of the repository's records with a citation and an archival reference (the first such)."""
     import yaml
