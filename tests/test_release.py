@@ -370,6 +370,11 @@ def test_release_writes_a_verifiable_reproducible_zip_and_enforces_the_bump(clon
     done = _release(clone, version, "--date", "2026-12-01")
     assert done.returncode == 0, done.stderr
     assert f"git tag -a v{version}" in done.stdout
+    from armistice import derived
+    from armistice.cli import derived_files
+
+    assert derived.stale(clone, extra=derived_files()) == [], "the release leaves what follows from dataset.yaml current"
+    assert f"(Version {version})" in (clone / "README.md").read_text(encoding="utf-8")
     zip_path = clone / "dist" / f"korean-armistice-telegrams-{version}.zip"
     check = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=clone / "dist", capture_output=True, text=True)
     assert check.returncode == 0, check.stdout

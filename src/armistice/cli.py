@@ -313,6 +313,18 @@ def derived_files() -> dict[Path, Any]:
     return {config_dir(Path()) / "metadata.json": render_metadata}
 
 
+def release_files() -> dict[Path, Any]:
+    """What a release regenerates from dataset.yaml besides CITATION.cff: the derived files, and the
+    README's citation block (the version and date a release sets are in it)."""
+    from armistice import derived
+
+    readme = Path(derived.README)
+    files = derived_files()
+    if readme.is_file():
+        files[readme] = lambda dataset: derived.with_citation(readme.read_text(encoding="utf-8"), dataset)
+    return files
+
+
 def _release_date(_context: click.Context, _parameter: click.Parameter, value: str | None) -> str | None:
     """--date as a real date, checked before any work (a usage error, exit 2)."""
     from armistice.release.cut import ReleaseError, release_day
@@ -346,7 +358,7 @@ def release(version: str, day: str | None) -> None:
 
     try:
         settle(Path("."))  # a build killed mid-swap is finished before the release looks at the working tree
-        result = run(Path("."), version, day, derived=derived_files())
+        result = run(Path("."), version, day, derived=release_files())
     except PublishError as error:
         click.echo(f"release refused: {error}", err=True)
         sys.exit(1)

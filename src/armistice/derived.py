@@ -230,6 +230,14 @@ def fill(text: str, blocks: dict[str, str], name: str) -> str:
     return BLOCK.sub(replace, text)
 
 
+def with_citation(text: str, dataset: Dataset) -> str:
+    """README ``text`` with only its citation block rewritten for ``dataset`` (the release's edit: a
+    new version changes the citation, not what the records hold); the other blocks stay as they are."""
+    blocks = readme_blocks(dataset, Coverage(counts={}, kinds={}, first=None, last=None))
+    return BLOCK.sub(lambda match: match.group("open") + blocks["citation"] + match.group("close")
+                     if match.group("name") == "citation" else match.group(0), text)
+
+
 # --- sources/README.md --------------------------------------------------------------------------------
 
 SOURCES_INTRO = """\
