@@ -61,6 +61,26 @@ def _drop(file: Path, fields: list[str]) -> None:
     format_file(file, str(file), write=True)
 
 
+def _rebase(file: Path, records: Path) -> bool:
+    """Give a registry record whose every basis quoted the withdrawn document a basis in another
+    document's own words: the first document whose text names it under one of its spellings (as the
+    grounding rule reads names: whole words, any case). False when no document names it any more."""
+    handler = _yaml()
+    tree = handler.load(file.read_text(encoding="utf-8"))
+    spellings = [str(s) for s in tree.get("spellings") or []] + [str(s) for s in tree.get("code_names") or []]
+    for path in sorted((records / "documents").glob("*.yaml")):
+        text = str(handler.load(path.read_text(encoding="utf-8")).get("text") or "")
+        for spelling in spellings:
+            match = re.search(rf"(?<!\w){re.escape(spelling)}(?!\w)", text, re.IGNORECASE)
+            if match:
+                tree["identified_by"] = [{"basis": "document", "document": path.stem, "words": match[0]}]
+                with file.open("w", encoding="utf-8") as stream:
+                    handler.dump(tree, stream)
+                format_file(file, str(file), write=True)
+                return True
+    return False
+
+
 def _tombstone(records: Path, record_id: str, kind: str, version: str, reason: str) -> None:
     (records / "tombstones" / f"{record_id}.yaml").write_text(
         "# yaml-language-server: $schema=../../schema/tombstone.schema.json\n"
@@ -87,10 +107,14 @@ def withdraw(root: Path, document_id: str, version: str = "2.0.0", reason: str =
             file = Path(finding.path).resolve()
             if "no document reports this event" in finding.message:
                 deletions.add(file)
+            elif file.parent.name == "documents":
+                raise AssertionError(f"withdrawing {document_id} leaves another document wrong: {finding}")
             elif (f"'{document_id}'" in finding.message or "occurs in no document's" in finding.message
                   or finding.message.startswith("unknown ")) and "[" in finding.field:
                 drops.setdefault(file, []).append(finding.field)
-            elif finding.severity == "error" and file.parent.parent == records and file.parent.name != "documents":
+            elif finding.field == "identified_by" and _rebase(file, records):
+                continue  # still named by other documents: their words are now its basis
+            elif finding.severity == "error" and file.parent.parent == records:
                 deletions.add(file)  # a registry record left without what made it valid: only the document needed it
         if not drops and not deletions:
             return
