@@ -319,6 +319,10 @@ def sandbox(tmp_path: Path) -> Path:
     shutil.copytree(REPO, root, dirs_exist_ok=True, ignore=shutil.ignore_patterns(
         ".git", ".venv", ".venv-tools", "node_modules", "dist", "test-artifacts", ".hypothesis", ".pytest_cache",
         "__pycache__", "*.egg-info"))
+    tracked = subprocess.run(["git", "-C", str(root), "ls-files", "-z"], capture_output=True, text=True, check=True)
+    for name in filter(None, tracked.stdout.split("\0")):  # a file the working tree deleted is gone here too
+        if not (REPO / name).exists():
+            (root / name).unlink()
     return root
 
 

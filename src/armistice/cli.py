@@ -127,6 +127,7 @@ def build(records: Path, out: Path) -> None:
       armistice build --out /tmp/package   # datapackage.json, data/, dist/ under /tmp/package
     """
     import tempfile
+    from contextlib import ExitStack
 
     from armistice import derived
     from armistice.publish.package import BuildError, outputs
@@ -146,19 +147,28 @@ def build(records: Path, out: Path) -> None:
                     click.echo(str(finding))
                 click.echo(f"build failed: {error}; nothing was built", err=True)
                 sys.exit(1)
-    with tempfile.TemporaryDirectory(prefix="armistice-dataset-") as aside:
+    with ExitStack() as held:
         dataset_path = None
-        if planned is not None:  # the package publishes the description as regenerated
-            dataset_path = Path(aside) / derived.DATASET.name
-            dataset_path.write_text(planned.files[derived.DATASET], encoding="utf-8")
         try:
+            if planned is not None:  # the package publishes the description as regenerated
+                aside = Path(held.enter_context(tempfile.TemporaryDirectory(prefix="armistice-dataset-")))
+                dataset_path = aside / derived.DATASET.name
+                dataset_path.write_text(planned.files[derived.DATASET], encoding="utf-8")
             result = run(records, out, dataset_path)
+        except OSError as error:
+            click.echo(f"build failed: cannot write to {out}: {error.strerror or error}", err=True)
+            sys.exit(1)
         except BuildError as error:
             for finding in error.findings:
                 click.echo(str(finding))
             click.echo(f"build failed: {error}", err=True)
             sys.exit(1)
-    written = derived.apply(planned) if planned is not None else []
+    try:
+        written = derived.apply(planned) if planned is not None else []
+    except OSError as error:  # the package is built; a derived file could not be replaced
+        click.echo(f"build: published, but could not regenerate {error.filename}: {error.strerror}; "
+                   "run armistice build again", err=True)
+        sys.exit(1)
     for finding in result.warnings:
         click.echo(str(finding))
     paths = outputs(out)
