@@ -131,8 +131,11 @@ def _add_worked_example(root: Path, year: int) -> str:
     record_id = f"{year}-05-14-telegram-41"
     written = root / f"page-{year}.txt"
     written.write_text(page, encoding="utf-8")
+    registry = {p for p in (root / "records").rglob("*.yaml") if p.parent.name != "documents"}
     run = run_cli("draft", str(written), "--id", record_id)
     assert run.exit_code == 0, run.output
+    for proposed in {p for p in (root / "records").rglob("*.yaml") if p.parent.name != "documents"} - registry:
+        proposed.unlink()  # a record the draft proposed: the curator decides it (here: the curated records below)
     drafted = yaml.safe_load((root / "records/documents" / f"{record_id}.yaml").read_text(encoding="utf-8"))
     kept = drafted["source"]["transcription"]
     for path in WORKED.rglob("*.yaml"):
