@@ -62,7 +62,7 @@ build: $(STAMP)
 fmt: $(STAMP)
 	$(BIN)/armistice fmt
 
-# Regenerate committed artefacts (JSON Schemas, records/README.md) from the models.
+# Regenerate committed artefacts: JSON Schemas from the models, and what follows from the records (see armistice.derived).
 generate: $(STAMP)
 	$(BIN)/python scripts/generate.py
 

@@ -23,14 +23,15 @@ from armistice.rules.page import RECORD_PATH
 from conftest import REPO, run_cli
 
 KINDS = list(KIND_BY_NAME)
-# A seed record of each kind: removed from a copy of records/, then curated again from its skeleton.
-SEEDS = {
-    "document": "1951-08-27-ciphered-telegram-23256",
-    "person": "li-kenong",
-    "place": "kaesong",
-    "topic": "ceasefire",
-    "event": "1951-08-suspension-of-talks",
-}
+
+
+def _first(kind: str) -> str:
+    """The first record of ``kind`` in the repository's records (whichever records it holds)."""
+    return sorted((REPO / "records" / KIND_BY_NAME[kind].folder).glob("*.yaml"))[0].stem
+
+
+# A record of each kind: removed from a copy of records/, then curated again from its skeleton.
+SEEDS = {kind: _first(kind) for kind in ("document", "person", "place", "topic", "event")}
 LOCATED = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+):(?P<column>\d+): (?P<field>[\w.\[\]]+): (?P<message>.+)$")
 
 
@@ -137,7 +138,7 @@ def test_filling_in_the_required_fields_makes_the_skeleton_valid(root: Path, kin
 def test_a_tombstone_skeleton_filled_in_is_valid(root: Path) -> None:
     assert run_cli("new", "tombstone", "kenong-li").exit_code == 0
     path = _path("tombstone", "kenong-li")
-    values = {"kind": "person", "withdrawn_in": "1.0.0", "reason": "Duplicate of li-kenong."}
+    values = {"kind": "person", "withdrawn_in": "1.0.0", "reason": f"Duplicate of {SEEDS['person']}."}
     path.write_text(_fill(path.read_text(encoding="utf-8"), "tombstone", values), encoding="utf-8")
     assert run_cli("validate").exit_code == 0
     refused = run_cli("new", "person", "kenong-li")
@@ -148,8 +149,8 @@ def test_a_tombstone_skeleton_filled_in_is_valid(root: Path) -> None:
 @pytest.mark.parametrize(("args", "status", "message"), [
     (["new", "person", "Nam Il"], 1, "invalid id 'Nam Il'"),
     (["new", "person", "../../etc/passwd"], 1, "invalid id"),
-    (["new", "person", "li-kenong"], 1, "records/people/li-kenong.yaml already exists"),
-    (["new", "document", "1951-08-27-ciphered-telegram-23256"], 1, "already exists"),
+    (["new", "person", SEEDS["person"]], 1, f"records/people/{SEEDS['person']}.yaml already exists"),
+    (["new", "document", SEEDS["document"]], 1, "already exists"),
     (["new", "animal", "x"], 2, "'animal' is not one of"),
     (["new", "person"], 2, "Missing argument 'ID'"),
     (["new", "person", "x", "--records", "no-such-folder"], 2, "not a records folder"),

@@ -29,7 +29,19 @@ from armistice.release.cut import NAME, write_zip
 from armistice.release.diff import diff_sides, report
 from conftest import FIXTURES, REPO, VALID, overlay, run_cli
 
-DOCUMENT = "1951-08-13-ciphered-telegram-22834"
+
+def _cited_document() -> str:
+    """A document of the repository's records with a citation and an archival reference (the first such)."""
+    import yaml
+
+    for path in sorted((REPO / "records" / "documents").glob("*.yaml")):
+        record = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if record["source"].get("citation") and record.get("archival_references"):
+            return record["id"]
+    raise AssertionError("no document with a citation and an archival reference")
+
+
+DOCUMENT = _cited_document()
 TOOLS = REPO / ".venv-tools" / "bin"
 
 
@@ -37,6 +49,25 @@ def _dataset() -> dict:
     import yaml
 
     return yaml.safe_load((REPO / "dataset.yaml").read_text())
+
+
+def _document(record_id: str) -> dict:
+    import yaml
+
+    return yaml.safe_load((REPO / "records" / "documents" / f"{record_id}.yaml").read_text(encoding="utf-8"))
+
+
+def _person_name(person_id: str) -> str:
+    import yaml
+
+    return yaml.safe_load((REPO / "records" / "people" / f"{person_id}.yaml").read_text(encoding="utf-8"))["name"]
+
+
+def _years() -> str:
+    """The years the repository's documents are dated in, as the title gives them (computed from the file names'
+    dates, independently of armistice.coverage)."""
+    years = sorted({int(p.name[:4]) for p in (REPO / "records" / "documents").glob("*.yaml")})
+    return str(years[0]) if years[0] == years[-1] else f"{years[0]}–{years[-1]}"
 
 
 # --- citation ----------------------------------------------------------------------------------
@@ -68,10 +99,12 @@ def test_the_dataset_cites_in_apa_and_chicago(monkeypatch) -> None:
     monkeypatch.chdir(REPO)
     version = _dataset()["version"]
     apa = run_cli("cite").output.strip()
-    assert apa == (f"Korean Armistice Telegrams project. ({_dataset()['created'][:4]}). Korean Armistice Telegrams, 1951 "
+    title = _dataset()["title"]
+    assert title == f"{_dataset()['short_title']}, {_years()}"
+    assert apa == (f"Korean Armistice Telegrams project. ({_dataset()['created'][:4]}). {title} "
                    f"(Version {version}) [Dataset]. Korean Armistice Telegrams project.")
     chicago = run_cli("cite", "--format", "chicago").output
-    assert "“Korean Armistice Telegrams, 1951”" in chicago and f"Version {version}" in chicago
+    assert f"“{title}”" in chicago and f"Version {version}" in chicago
 
 
 def test_bibtex_parses_and_pastes_into_latex(monkeypatch) -> None:
@@ -92,9 +125,11 @@ def test_bibtex_parses_and_pastes_into_latex(monkeypatch) -> None:
     assert dataset.fields.get("url") == described.get("homepage")
     assert dataset.fields.get("doi") == (described.get("version_dois") or {}).get(described["version"])
     document = parse_string(run_cli("cite", DOCUMENT, "--format", "bibtex").output, "bibtex").entries[DOCUMENT]
-    assert str(document.persons["author"][0]) == "{Mao Zedong}"  # kept whole, not split into first/last
-    assert document.fields["url"] == "https://digitalarchive.wilsoncenter.org/document/113006"
-    assert "APRF, f. 45, op. 1, d. 341, ll. 56-58" in document.fields["note"]
+    record = _document(DOCUMENT)
+    sender = _person_name(record["sender"])
+    assert str(document.persons["author"][0]) == "{" + sender + "}"  # kept whole, not split into first/last
+    assert document.fields["url"] == record["source"]["url"]
+    assert record["archival_references"][0]["as_written"] in document.fields["note"]
     assert tex("A & B, 50% of #1_x") == r"A \& B, 50\% of \#1\_x"
 
 
@@ -103,7 +138,7 @@ def test_ris_parses() -> None:
     from armistice.release.citation import dataset_item
 
     (entry,) = rispy.loads(render(dataset_item(load_dataset(REPO / "dataset.yaml")), "ris"))
-    assert entry["type_of_reference"] == "DATA" and entry["title"] == "Korean Armistice Telegrams, 1951"
+    assert entry["type_of_reference"] == "DATA" and entry["title"] == _dataset()["title"]
 
 
 def _csl_names(schema_file: str, define: str) -> set[str]:
@@ -139,7 +174,7 @@ def test_a_document_cites_with_the_archives_citation_and_its_content_hash(monkey
     with open(REPO / "data/documents.csv", newline="", encoding="utf-8") as stream:
         row = next(r for r in csv.DictReader(stream) if r["id"] == DOCUMENT)
     assert row["source_citation"] in run.output
-    assert "https://digitalarchive.wilsoncenter.org/document/113006" in run.output
+    assert _document(DOCUMENT)["source"]["url"] in run.output
     assert f"content SHA-256 {row['content_sha256']}" in run.output
     assert run_cli("cite", "no-such-document").exit_code == 1
 
@@ -336,6 +371,11 @@ def test_release_writes_a_verifiable_reproducible_zip_and_enforces_the_bump(clon
     done = _release(clone, version, "--date", "2026-12-01")
     assert done.returncode == 0, done.stderr
     assert f"git tag -a v{version}" in done.stdout
+    from armistice import derived
+    from armistice.cli import derived_files
+
+    assert derived.stale(clone, extra=derived_files()) == [], "the release leaves what follows from dataset.yaml current"
+    assert f"(Version {version})" in (clone / "README.md").read_text(encoding="utf-8")
     zip_path = clone / "dist" / f"korean-armistice-telegrams-{version}.zip"
     check = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=clone / "dist", capture_output=True, text=True)
     assert check.returncode == 0, check.stdout

@@ -114,6 +114,10 @@ def fmt(paths: tuple[Path, ...], check: bool) -> None:
 def build(records: Path, out: Path) -> None:
     """Build the Frictionless data package (datapackage.json, data/*.csv) and the SQLite database.
 
+    Built into the folder holding the records (the default), it also regenerates what follows from
+    the records: dataset.yaml's title, description, years and coverage, the README's generated
+    blocks, sources/README.md, records/README.md, CITATION.cff and the Datasette metadata.
+
     The records are validated first (the whole records root: a kind folder or a file is refused);
     on any error nothing is written. Outputs are written aside and swapped in whole only when
     complete, so a failed or killed build leaves the previous ones as they were; one build at a time.
@@ -122,6 +126,10 @@ def build(records: Path, out: Path) -> None:
     Example:
       armistice build --out /tmp/package   # datapackage.json, data/, dist/ under /tmp/package
     """
+    import tempfile
+    from contextlib import ExitStack
+
+    from armistice import derived
     from armistice.publish.package import BuildError, outputs
     from armistice.publish.package import build as run
     from armistice.records.files import root_problem
@@ -129,12 +137,37 @@ def build(records: Path, out: Path) -> None:
     problem = root_problem(records)
     if problem is not None:
         raise click.UsageError(problem)
+    planned = None
+    if derived.in_place(records, out):  # the repository's own build also regenerates what follows from the records
+        try:
+            planned = derived.plan(out, records, derived_files())
+        except derived.DerivedError as error:
+            if not error.in_records:  # records with errors: the build below reports them and refuses
+                for finding in error.findings:
+                    click.echo(str(finding))
+                click.echo(f"build failed: {error}; nothing was built", err=True)
+                sys.exit(1)
+    with ExitStack() as held:
+        dataset_path = None
+        try:
+            if planned is not None:  # the package publishes the description as regenerated
+                aside = Path(held.enter_context(tempfile.TemporaryDirectory(prefix="armistice-dataset-")))
+                dataset_path = aside / derived.DATASET.name
+                dataset_path.write_text(planned.files[derived.DATASET], encoding="utf-8")
+            result = run(records, out, dataset_path)
+        except OSError as error:
+            click.echo(f"build failed: cannot write to {out}: {error.strerror or error}", err=True)
+            sys.exit(1)
+        except BuildError as error:
+            for finding in error.findings:
+                click.echo(str(finding))
+            click.echo(f"build failed: {error}", err=True)
+            sys.exit(1)
     try:
-        result = run(records, out)
-    except BuildError as error:
-        for finding in error.findings:
-            click.echo(str(finding))
-        click.echo(f"build failed: {error}", err=True)
+        written = derived.apply(planned) if planned is not None else []
+    except OSError as error:  # the package is built; a derived file could not be replaced
+        click.echo(f"build: published, but could not regenerate {error.filename}: {error.strerror}; "
+                   "run armistice build again", err=True)
         sys.exit(1)
     for finding in result.warnings:
         click.echo(str(finding))
@@ -142,6 +175,8 @@ def build(records: Path, out: Path) -> None:
     total = sum(result.counts.values())
     click.echo(f"built {paths['descriptor']} and {paths['data']}/ ({len(result.counts)} resources, {total} rows), "
                f"{paths['database']}", err=True)
+    if written:
+        click.echo("regenerated from the records: " + ", ".join(str(path) for path in written), err=True)
 
 
 @main.command()
@@ -288,6 +323,18 @@ def derived_files() -> dict[Path, Any]:
     return {config_dir(Path()) / "metadata.json": render_metadata}
 
 
+def release_files() -> dict[Path, Any]:
+    """What a release regenerates from dataset.yaml besides CITATION.cff: the derived files, and the
+    README's citation block (the version and date a release sets are in it)."""
+    from armistice import derived
+
+    readme = Path(derived.README)
+    files = derived_files()
+    if readme.is_file():
+        files[readme] = lambda dataset: derived.with_citation(readme.read_text(encoding="utf-8"), dataset)
+    return files
+
+
 def _release_date(_context: click.Context, _parameter: click.Parameter, value: str | None) -> str | None:
     """--date as a real date, checked before any work (a usage error, exit 2)."""
     from armistice.release.cut import ReleaseError, release_day
@@ -321,7 +368,7 @@ def release(version: str, day: str | None) -> None:
 
     try:
         settle(Path("."))  # a build killed mid-swap is finished before the release looks at the working tree
-        result = run(Path("."), version, day, derived=derived_files())
+        result = run(Path("."), version, day, derived=release_files())
     except PublishError as error:
         click.echo(f"release refused: {error}", err=True)
         sys.exit(1)
