@@ -53,7 +53,8 @@ def _linking(config: dict, parameter: str) -> str:
 
 
 class LinkFacet(Facet):
-    """``{"link": {"column", "table", "key", "value", "role", "pk", "entries", "label"}}`` in a table's metadata."""
+    """``{"link": {"column", "table", "key", "value", "pk", "entries", "label", "role", "distinct"}}`` in a
+    table's metadata (`armistice.publish.tables.LinkFacet.datasette` writes it)."""
 
     type = "link"
 
@@ -73,8 +74,8 @@ class LinkFacet(Facet):
             conditions = [f"{escape_sqlite('role')} = {_literal(config['role'])}"] if config.get("role") else []
             if not whole:
                 conditions.append(f"{key} in (select {escape_sqlite(config['pk'])} from ({self.sql}))")
-            # One row per document, role and entry: with a role, each document counts once per entry.
-            counted = "count(*)" if config.get("role") else f"count(distinct {key})"
+            # A document links an entry once in each role: counted distinct over every role.
+            counted = f"count(distinct {key})" if config.get("distinct") else "count(*)"
             sql = (f"select {value} as value, {counted} as count from {escape_sqlite(config['table'])}"
                    f"{' where ' + ' and '.join(conditions) if conditions else ''} "
                    f"group by {value} order by count desc, value limit {size + 1}")
@@ -116,7 +117,9 @@ def register_facet_classes():
 def filters_from_request(request, database, table, datasette):
     """``?_link_<column>=<id>`` for each link facet of the table: the rows linking that entry."""
     configs = _link_configs(datasette, database, table)
-    clauses, params, described = [], {}, []
+    clauses: list[str] = []
+    params: dict[str, str] = {}
+    described: list[str] = []
     for column, config in configs.items():
         for index, wanted in enumerate(request.args.getlist(PARAMETER + column)):
             parameter = f"link_{len(params)}_{index}"

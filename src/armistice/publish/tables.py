@@ -279,22 +279,32 @@ class LinkFacet:
     table: str
     role: str | None = None
 
-    def index(self) -> tuple[str, ...]:
-        """The link table's columns the whole table's count walks in order: role and entry, or entry and row."""
+    @property
+    def distinct(self) -> bool:
+        """Whether a row can link an entry twice (in two roles), so rows are counted distinct."""
+        return self.role is None and any(column.name == "role" for column in table_by_name(self.table).fields)
+
+    def index(self) -> tuple[str, ...] | None:
+        """The link table's columns the whole table's count walks in order (role and entry, or entry and
+        row when counted distinct); None when the index of the entry's foreign key is enough."""
         link = table_by_name(self.table)
         assert link.target is not None, f"{self.table} is not a link table"
-        return ("role", link.target) if self.role else (link.target, link.parent_columns[0])
+        if self.role:
+            return ("role", link.target)
+        return (link.target, link.parent_columns[0]) if self.distinct else None
 
     def datasette(self) -> dict[str, Any]:
         """The facet's entry in Datasette's metadata: what the plugin needs to count and name."""
         link = table_by_name(self.table)
         assert link.target is not None, f"{self.table} is not a link table"
         entries = dict((columns[0], resource) for columns, resource, _ in link.foreign_keys())[link.target]
-        config = {"column": self.column, "table": self.table, "key": link.parent_columns[0],
+        config: dict[str, Any] = {"column": self.column, "table": self.table, "key": link.parent_columns[0],
                   "pk": link.parent_keys[0], "value": link.target, "entries": entries,
                   "label": table_by_name(entries).label or "id"}
         if self.role:
             config["role"] = self.role
+        if self.distinct:
+            config["distinct"] = True
         return {"link": config}
 
 
@@ -388,8 +398,9 @@ class Table:
         leading = {self.primary_key[0], *(columns[0] for columns in keys)}
         # A link facet of another table counts this one: the index its whole-table count walks (it
         # also serves this table's own facet on the same leading column, which it replaces).
-        linked = list(dict.fromkeys(facet.index() for table in TABLES for facet in table.facets
-                                    if isinstance(facet, LinkFacet) and facet.table == self.name))
+        linked = [index for index in dict.fromkeys(facet.index() for table in TABLES for facet in table.facets
+                                                   if isinstance(facet, LinkFacet) and facet.table == self.name)
+                  if index is not None]
         plain = [columns for columns in wanted if columns[0] not in leading
                  and not any(index[:len(columns)] == columns for index in linked)]
         return keys + plain + [index for index in linked if index not in keys]
