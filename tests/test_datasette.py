@@ -294,12 +294,10 @@ def test_a_heavy_query_is_stopped_by_the_time_limit(client) -> None:
 
 
 def test_serve_builds_first_then_binds_loopback_and_opens_the_database_immutable(valid_root: Path, monkeypatch) -> None:
-    import uvicorn
-
     shutil.copy(REPO / "dataset.yaml", valid_root / "dataset.yaml")
     (valid_root / "datasette").symlink_to(serve.config_dir(REPO))
     launched: list[dict] = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **options: launched.append({"app": app, **options}))  # no server
+    monkeypatch.setattr(serve, "listen", lambda config: launched.append(vars(config)))  # the settings, no server
     monkeypatch.setenv(serve.SERVE_ENVIRONMENT, "")  # restored (removed) after the test: serve sets it
     run = run_cli("serve")
     assert run.exit_code == 0, run.output
@@ -308,6 +306,7 @@ def test_serve_builds_first_then_binds_loopback_and_opens_the_database_immutable
     assert database.is_file(), "serve builds the missing database before it launches Datasette"
     assert (options["host"], options["port"], options["workers"]) == ("127.0.0.1", 8001, 1)
     assert options["app"] == "armistice.explore.serve:app" and options["factory"] is True
+    assert options["lifespan"] == "on"
     # what every worker serves: the database, immutable, with the time limit and its inspection
     served = serve.configured()
     assert Path(served.get_database(DB).path).resolve() == database.resolve()

@@ -340,8 +340,31 @@ def run(repository: Path, database: Path, host: str, port: int, workers: int = 1
     os.environ[SERVE_ENVIRONMENT] = json.dumps({"repository": str(repository.resolve()),
                                                 "database": str(database.resolve()),
                                                 "inspect": inspect(database)})
-    uvicorn.run("armistice.explore.serve:app", factory=True, host=host, port=port, workers=workers,
-                lifespan="on", log_level="info", access_log=access_log)
+    listen(uvicorn.Config("armistice.explore.serve:app", factory=True, host=host, port=port, workers=workers,
+                          lifespan="on", log_level="info", access_log=access_log))
+
+
+def listen(config: Any) -> None:
+    """Run uvicorn as ``uvicorn.run`` does, with Nagle's algorithm off on the workers' shared socket.
+
+    For several workers uvicorn makes one listening socket without naming TCP as its protocol, and
+    asyncio then leaves Nagle's algorithm on for the connections it accepts: a page's body waited for
+    the acknowledgement of its headers, 40 ms a page (measured: 393 pages/s from two workers against
+    4,200 from one). Linux gives each accepted connection the listening socket's TCP_NODELAY."""
+    import socket
+
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    if config.workers <= 1:
+        server = uvicorn.Server(config=config)
+        server.run()
+        if not server.started:  # the port is taken, say: uvicorn has said why
+            sys.exit(3)
+        return
+    sock = config.bind_socket()
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    Multiprocess(config, sockets=[sock]).run()
 
 
 def write_metadata(repository: Path) -> Path:
