@@ -9,7 +9,8 @@ with a role, ``document_topics``), over an index the build makes for it
 (`armistice.publish.tables.LinkFacet` declares the facet, its table and role;
 `armistice.publish.tables.Table.indexes` the index):
 
-- on the whole table, one pass over the index in the value's order (``role, person_id``);
+- on the whole table, one pass over the index in the value's order (``role, person_id``), once per
+  process: the database is immutable, so the counts are kept;
 - on a filtered or searched page, the link rows of the matching documents only, found by the
   primary key index of the link table.
 
@@ -80,8 +81,7 @@ class LinkFacet(Facet):
                    f"{' where ' + ' and '.join(conditions) if conditions else ''} "
                    f"group by {value} order by count desc, value limit {size + 1}")
             try:
-                rows = (await self.ds.execute(self.database, sql, self.params if not whole else {}, truncate=False,
-                                              custom_time_limit=self.ds.setting("facet_time_limit_ms"))).rows
+                rows = await self._count(sql, whole)
             except QueryInterrupted:
                 timed_out.append(column)
                 continue
@@ -106,6 +106,26 @@ class LinkFacet(Facet):
                             "toggle_url": self.ds.urls.path(path_with_removed_args(self.request, {"_facet_link": column})),
                             "results": values, "truncated": len(rows) > size})
         return results, timed_out
+
+
+    async def _count(self, sql: str, whole: bool) -> list:
+        """The facet's rows. Over the whole table of an immutable database they never change: counted
+        once per process, within the SQL time limit rather than the facet's (counting everyone in
+        any role reads every link row: 0.3 s at 100,000 documents), then kept."""
+        db = self.ds.get_database(self.database)
+        key = (self.database, db.hash, sql)
+        if whole and not db.is_mutable and key in _WHOLE:
+            return _WHOLE[key]
+        limit = self.ds.setting("sql_time_limit_ms" if whole and not db.is_mutable else "facet_time_limit_ms")
+        rows = list((await self.ds.execute(self.database, sql, self.params if not whole else {}, truncate=False,
+                                           custom_time_limit=limit)).rows)
+        if whole and not db.is_mutable:
+            _WHOLE[key] = rows
+        return rows
+
+
+_WHOLE: dict[tuple, list] = {}
+"""The link facets' counts over whole tables of immutable databases, by database, version and query."""
 
 
 @hookimpl
