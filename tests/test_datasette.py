@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import html
 import json
-import os
 import re
 import shutil
 import sqlite3
@@ -429,20 +428,27 @@ def test_a_heavy_query_is_stopped_by_the_time_limit(client) -> None:
 
 def test_serve_builds_first_then_binds_loopback_and_opens_the_database_immutable(valid_root: Path, monkeypatch) -> None:
     shutil.copy(REPO / "dataset.yaml", valid_root / "dataset.yaml")
-    launched: list[list[str]] = []
-    monkeypatch.setattr(os, "execv", lambda path, argv: launched.append(argv))  # the command, not a server
+    (valid_root / "datasette").symlink_to(serve.config_dir(REPO))
+    launched: list[dict] = []
+    monkeypatch.setattr(serve, "listen", lambda config: launched.append(vars(config)))  # the settings, no server
+    monkeypatch.setenv(serve.SERVE_ENVIRONMENT, "")  # restored (removed) after the test: serve sets it
     run = run_cli("serve")
     assert run.exit_code == 0, run.output
-    (command,) = launched
+    (options,) = launched
     database = valid_root / "dist" / pkg.DATABASE_NAME
     assert database.is_file(), "serve builds the missing database before it launches Datasette"
-    assert command[command.index("--host") + 1] == "127.0.0.1"
-    assert command[command.index("--port") + 1] == "8001"
-    assert Path(command[command.index("--immutable") + 1]).resolve() == database.resolve()
-    assert command[command.index("sql_time_limit_ms") + 1] == "1000"
+    assert (options["host"], options["port"], options["workers"]) == ("127.0.0.1", 8001, 1)
+    assert options["app"] == "armistice.explore.serve:app" and options["factory"] is True
+    assert options["lifespan"] == "on"
+    # what every worker serves: the database, immutable, with the time limit and its inspection
+    served = serve.configured()
+    assert Path(served.get_database(DB).path).resolve() == database.resolve()
+    assert served.get_database(DB).is_mutable is False
+    assert served.setting("sql_time_limit_ms") == 1000
+    assert served.inspect_data[DB]["tables"]["documents"]["count"] == len(list((valid_root / "records" / "documents").glob("*.yaml")))
     built = database.stat().st_mtime_ns
-    assert run_cli("serve", "--host", "0.0.0.0", "--port", "8002").exit_code == 0
-    assert launched[1][launched[1].index("--host") + 1] == "0.0.0.0" and "8002" in launched[1]
+    assert run_cli("serve", "--host", "0.0.0.0", "--port", "8002", "--workers", "3").exit_code == 0
+    assert (launched[1]["host"], launched[1]["port"], launched[1]["workers"]) == ("0.0.0.0", 8002, 3)
     assert database.stat().st_mtime_ns == built, "a current database is not rebuilt"
 
 

@@ -136,8 +136,11 @@ def _read_with_diff(root: Path, reference: Path, monkeypatch: pytest.MonkeyPatch
 
 
 def _read_with_serve(root: Path, reference: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    launched: list[list[str]] = []
-    monkeypatch.setattr(os, "execv", lambda path, command: launched.append(command))
+    from armistice.explore import serve
+
+    launched: list = []
+    monkeypatch.setenv(serve.SERVE_ENVIRONMENT, "")  # serve sets it for its workers: removed after the test
+    monkeypatch.setattr(serve, "listen", launched.append)  # the server's settings, no server
     assert run_cli("serve").exit_code == 0 and launched, "serve reached Datasette"
 
 

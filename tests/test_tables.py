@@ -12,7 +12,7 @@ import json
 import sqlite3
 
 from armistice.models import KIND_BY_NAME, Source, fields
-from armistice.publish.tables import ROLES, ArrayFacet, iter_tables, table_by_name
+from armistice.publish.tables import ROLES, ArrayFacet, LinkFacet, iter_tables, table_by_name
 from conftest import REPO
 
 
@@ -37,11 +37,15 @@ def test_browsing_and_search_name_columns_of_their_own_table() -> None:
     for table in iter_tables():
         columns = {column.name: column for column in table.fields}
         named = [*table.search, *([table.order] if table.order else []), *([table.label] if table.label else [])]
-        named += [facet.column if isinstance(facet, ArrayFacet) else facet for facet in table.facets]
+        named += [facet if isinstance(facet, str) else facet.column for facet in table.facets]
         assert set(named) <= set(columns), f"{table.name}: {set(named) - set(columns)} are not its columns"
         for facet in table.facets:
-            if isinstance(facet, ArrayFacet):
+            if isinstance(facet, (ArrayFacet, LinkFacet)):
                 assert columns[facet.column].schema["type"] == "array", f"{table.name}.{facet.column}"
+            if isinstance(facet, LinkFacet):  # counted from a link table of this table's rows, in one of its roles
+                link = table_by_name(facet.table)
+                assert link.target and link.parent == table.name, facet
+                assert facet.role is None or facet.role in ROLES[link.name], facet
         for name in table.search:
             assert columns[name].schema["type"] == "string", f"{table.name}.{name} is text to search"
 

@@ -24,16 +24,28 @@ HEAD (405: the database is immutable). It answers 404 for paths with empty or do
 carrying arbitrary SQL (``sql=`` or ``_where=``) run at once, so that a flood of hostile queries
 waits for its own slots while every other page keeps Datasette's remaining SQL threads. Every
 response carries security headers (``SECURITY_HEADERS``).
+
+The database is immutable, so a URL always gives the same page while the same files are served:
+every successful GET answer carries a weak ETag naming that version (``fingerprint``: the database's
+SHA-256, the metadata, templates, plugins and static files, the versions of Datasette and armistice),
+and a request whose ``If-None-Match`` names it is answered 304 at once, whichever worker or machine
+rendered the page first. Each process also keeps the pages it rendered (``ResponseCache``, at most
+``CACHE_BYTES``), as a CDN in front of it would: a page asked for again is sent without rendering.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import re
 import sqlite3
 import threading
 import traceback
 import weakref
+from collections import OrderedDict
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote_to_bytes
 
@@ -82,6 +94,11 @@ MAX_HEADER_BYTES = 16384
 MAX_HEADERS = 64
 MAX_WAITING = 50
 """Requests with arbitrary SQL waiting for a slot; beyond that the server answers 503 at once."""
+CACHE_BYTES = 64 * 1024 * 1024
+"""The most bytes of rendered pages one process keeps: a documents page is about 60 KB, so a
+thousand pages."""
+CACHE_ENTRY_BYTES = 2 * 1024 * 1024
+"""The largest single response kept (a CSV export streamed whole is not)."""
 
 DEBUG_PAGES = ("/-/messages", "/-/allow-debug", "/-/permissions", "/-/threads", "/-/actor",
                "/-/databases", "/-/patterns", "/-/create-token", "/-/auth-token", "/-/logout")
@@ -261,6 +278,8 @@ def asgi_wrapper(datasette):
     def wrap(app):
         slots: dict[str, Any] = {"free": None, "waiting": 0}
 
+        cache = ResponseCache(CACHE_BYTES)
+
         async def guarded(scope, receive, send):
             if scope["type"] != "http":
                 return await app(scope, receive, send)
@@ -268,6 +287,14 @@ def asgi_wrapper(datasette):
             refusal = refused(scope)
             if refusal is not None:
                 return await answer(send, *refusal)
+            tag = fingerprint(datasette)
+            if tag is not None:
+                if not_modified(scope, tag):
+                    return await answer_not_modified(send, tag, datasette.setting("default_cache_ttl"))
+                key = cache.key(scope)
+                if key is not None and await cache.replay(key, scope, send):
+                    return None
+                send = with_etag(cache.keeping(key, send), tag)
             if not runs_arbitrary_sql(scope):
                 return await app(scope, receive, send)
             if slots["free"] is None:
@@ -344,6 +371,154 @@ def with_security_headers(send):
         await send(message)
 
     return sending
+
+
+# Caching: ETags, 304 answers and the pages already rendered
+
+
+_FINGERPRINTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def fingerprint(datasette) -> str | None:
+    """The served version, as an ETag's opaque value; None when a database can change (nothing is cached).
+
+    The same on every machine serving the same files: the databases' SHA-256 (from the inspection
+    `armistice serve` computes once), the metadata, every file of the templates, plugins and static
+    folders, and the versions of Datasette and armistice."""
+    key = datasette
+    if key not in _FINGERPRINTS:
+        databases = [db for name, db in sorted(datasette.databases.items()) if not db.is_memory]
+        if not databases or any(db.is_mutable for db in databases):
+            _FINGERPRINTS[key] = None
+        else:
+            digest = hashlib.sha256()
+            for db in databases:
+                digest.update(f"{db.name}={db.hash}\n".encode())
+            digest.update(json.dumps(datasette.metadata(), sort_keys=True, default=str).encode())
+            folders = [datasette.template_dir, datasette.plugins_dir,
+                       *(folder for _, folder in getattr(datasette, "static_mounts", None) or ())]
+            for folder in filter(None, folders):
+                for path in sorted(Path(folder).rglob("*")):
+                    if path.is_file() and "__pycache__" not in path.parts:
+                        digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+            for package in ("datasette", "armistice"):
+                try:
+                    digest.update(f"{package}={version(package)}\n".encode())
+                except PackageNotFoundError:
+                    pass
+            _FINGERPRINTS[key] = digest.hexdigest()[:32]
+    return _FINGERPRINTS[key]
+
+
+def etag(tag: str) -> bytes:
+    """Weak: the same page, not always the same bytes (Datasette's JSON says how long its query took)."""
+    return f'W/"{tag}"'.encode()
+
+
+def not_modified(scope, tag: str) -> bool:
+    """Whether the request is a GET or HEAD whose ``If-None-Match`` names the served version."""
+    if scope["method"] not in ("GET", "HEAD"):
+        return False
+    wanted = b",".join(value for name, value in scope.get("headers", []) if name.lower() == b"if-none-match")
+    if not wanted:
+        return False
+    ours = etag(tag)
+    # Weak comparison (RFC 9110, 13.1.2): W/ is ignored on both sides.
+    return any(part.strip() in (b"*", ours, ours[2:]) or part.strip().removeprefix(b"W/") == ours[2:]
+               for part in wanted.split(b","))
+
+
+def cache_control(ttl: int) -> bytes:
+    return f"max-age={ttl}".encode() if ttl else b"no-cache"
+
+
+async def answer_not_modified(send, tag: str, ttl: int) -> None:
+    await send({"type": "http.response.start", "status": 304,
+                "headers": [(b"etag", etag(tag)), (b"cache-control", cache_control(ttl)),
+                            (b"vary", b"Cookie, Authorization")]})
+    await send({"type": "http.response.body", "body": b""})
+
+
+def with_etag(send, tag: str):
+    """Add the ETag to a successful answer that may be stored (not one setting a cookie or forbidding storage)."""
+
+    async def sending(message):
+        if message["type"] == "http.response.start" and message["status"] == 200:
+            headers = list(message.get("headers", []))
+            names = {name.lower(): value for name, value in headers}
+            if b"set-cookie" not in names and b"no-store" not in names.get(b"cache-control", b""):
+                message = dict(message, headers=[*headers, (b"etag", etag(tag))])
+        await send(message)
+
+    return sending
+
+
+class ResponseCache:
+    """The successful GET answers this process rendered, by host, path and query, least recently used first out.
+
+    Only requests without cookies or credentials are kept or answered from here (Datasette's pages
+    vary by them), and only answers carrying an ETag (so none that set a cookie)."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.size = 0
+        self.entries: OrderedDict[tuple, tuple[int, list, bytes]] = OrderedDict()
+
+    @staticmethod
+    def key(scope) -> tuple | None:
+        if scope["method"] not in ("GET", "HEAD"):
+            return None
+        headers = scope.get("headers", [])
+        if any(name.lower() in (b"cookie", b"authorization") for name, _ in headers):
+            return None
+        host = b",".join(value for name, value in headers if name.lower() == b"host")
+        return (scope.get("scheme"), host, scope.get("root_path", ""), scope.get("raw_path") or scope["path"],
+                scope.get("query_string", b""))
+
+    async def replay(self, key: tuple, scope, send) -> bool:
+        found = self.entries.get(key)
+        if found is None:
+            return False
+        self.entries.move_to_end(key)
+        status, headers, body = found
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+        return True
+
+    def keeping(self, key: tuple | None, send):
+        """``send``, keeping a copy of the answer when it has an ETag and fits."""
+        if key is None:
+            return send
+        kept: dict[str, Any] = {"parts": [], "size": 0, "start": None}
+
+        async def sending(message):
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                if any(name.lower() == b"etag" for name, _ in headers):
+                    kept["start"] = (message["status"], headers)
+            elif message["type"] == "http.response.body" and kept["start"] is not None:
+                kept["parts"].append(message.get("body", b""))
+                kept["size"] += len(kept["parts"][-1])
+                if kept["size"] > CACHE_ENTRY_BYTES:
+                    kept["start"] = None
+                elif not message.get("more_body"):
+                    self.store(key, kept["start"], b"".join(kept["parts"]))
+            await send(message)
+
+        return sending
+
+    def store(self, key: tuple, start: tuple[int, list], body: bytes) -> None:
+        status, headers = start
+        # uvicorn adds its own date and server headers; a stored body is sent whole, so its length is known.
+        headers = [(name, value) for name, value in headers
+                   if name.lower() not in (b"transfer-encoding", b"content-length", b"date", b"server")]
+        headers.append((b"content-length", str(len(body)).encode()))
+        if key in self.entries:
+            self.size -= len(self.entries.pop(key)[2])
+        self.entries[key] = (status, headers, body)
+        self.size += len(body)
+        while self.size > self.budget and self.entries:
+            self.size -= len(self.entries.popitem(last=False)[1][2])
 
 
 async def answer(send, status: int, reason: str) -> None:

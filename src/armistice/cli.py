@@ -185,15 +185,21 @@ def build(records: Path, out: Path) -> None:
 @click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
 @click.option("--records", "records", type=click.Path(path_type=Path), default=DEFAULT_RECORDS, show_default=True,
               help="The records root to build from when the database is missing or stale.")
-def serve(host: str, port: int, records: Path) -> None:
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Server processes over the one immutable database (about one per core).")
+@click.option("--access-log/--no-access-log", default=True, show_default=True,
+              help="Print a line for every request.")
+def serve(host: str, port: int, records: Path, workers: int, access_log: bool) -> None:
     """Explore the dataset in Datasette (builds first if the database is missing or stale).
 
     The database is opened immutable, with the generated metadata, the reading view of documents,
-    the timeline page and a one-second SQL time limit.
+    the timeline page and a one-second SQL time limit. Pages carry an ETag naming the database's
+    version and may be cached for an hour, so a CDN or a browser serves them again.
 
     \b
     Example:
       armistice serve --port 8002   # then open http://127.0.0.1:8002
+      armistice serve --host 0.0.0.0 --workers 2 --no-access-log   # one process per core
     """
     from armistice.dataset import DatasetError, find_dataset
     from armistice.explore.serve import is_stale, run
@@ -218,7 +224,7 @@ def serve(host: str, port: int, records: Path) -> None:
             click.echo(str(finding))
         click.echo(f"build failed: {error}", err=True)
         sys.exit(1)
-    run(repository, database, host, port)
+    run(repository, database, host, port, workers=workers, access_log=access_log)
 
 
 @main.command()
