@@ -32,13 +32,20 @@ def format_field(path: FieldPath) -> str:
 def printable(text: str) -> str:
     """``text`` with every control, format and line-separator character written as an escape
     (``\\n``, ``\\x1b``, ``\\u202e``), so that a file name or key cannot forge a line of output or
-    send escape sequences to the terminal."""
+    send escape sequences to the terminal; a space other than the plain one (``\\xa0``) is written so
+    too, or a key that begins with it would look like the key without it."""
     if text.isprintable():
         return text
     return "".join(
-        char if char == " " or unicodedata.category(char) not in ("Cc", "Cf", "Zl", "Zp") else repr(char)[1:-1]
+        char if char == " " or unicodedata.category(char) not in ("Cc", "Cf", "Zl", "Zp", "Zs") else _escape(char)
         for char in text
     )
+
+
+def _escape(char: str) -> str:
+    """One character as Python writes it in a string literal (``\\xa0``, ``\\u2003``)."""
+    text = repr(char)[1:-1]
+    return text if text != char else f"\\u{ord(char):04x}"
 
 
 @dataclass(frozen=True, order=True)
