@@ -234,6 +234,13 @@ def test_control_characters_in_a_file_name_or_key_are_escaped_in_the_output(vali
     assert f"{shown}:4:1: a\\nb\\x1b: unknown field 'a\\nb\\x1b'; known fields: id, name, description" in run.lines
 
 
+def test_a_key_beginning_with_an_unusual_space_shows_that_space(valid_root: Path) -> None:
+    """A no-break space before a key looks like nothing at all: the finding writes it as an escape."""
+    (valid_root / "records/topics/y.yaml").write_text("id: y\nname: Y\ndescription: Z.\n\u00a0name: 1\n")
+    run = run_cli("validate", "records")
+    assert "records/topics/y.yaml:4:1: \\xa0name: unknown field '\\xa0name'; did you mean 'name'?" in run.lines, run.lines
+
+
 def test_a_records_option_that_is_not_a_records_folder_is_a_usage_error(valid_root: Path) -> None:
     (valid_root / "elsewhere").mkdir()
     for command in (["build", "--records", "elsewhere", "--out", "out"], ["serve", "--records", "elsewhere"],

@@ -40,7 +40,8 @@ def validate(paths: tuple[Path, ...], output: str, no_cache: bool) -> None:
 
     PATHS are records roots (folders holding documents/, people/ ...), kind folders or single
     files; the default is records/. Every problem is reported, then a count; exit status 1 when
-    there are errors (warnings alone do not fail).
+    there are errors (warnings alone do not fail). Notes, on standard error beside the count, are no
+    problem: each says what a document's page does not give (its source.not_on_page).
 
     A document none of whose inputs changed (its file, its kept page, the registry, the code) is
     not checked again: its findings and what it adds to the cross-record rules are remembered
@@ -60,11 +61,13 @@ def validate(paths: tuple[Path, ...], output: str, no_cache: bool) -> None:
         raise click.UsageError(str(error)) from None
     findings = result.findings
     if output == "json":
-        click.echo(to_json(findings, result.files))
+        click.echo(to_json(findings + result.notes, result.files))
     else:
         for finding in findings:
             click.echo(str(finding))
-        click.echo(summary(findings, result.files), err=True)  # stdout holds only the findings
+        for note in result.notes:  # stdout holds only the problems; notes go with the count
+            click.echo(str(note), err=True)
+        click.echo(summary(findings + result.notes, result.files), err=True)
     sys.exit(1 if any(f.severity == "error" for f in findings) else 0)
 
 

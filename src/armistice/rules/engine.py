@@ -81,6 +81,9 @@ class Validation:
     """The valid records: every one but the documents, and the documents too when asked to keep them."""
     reused: int = 0
     """How many documents' outcomes were taken from the cache instead of checked again."""
+    notes: list[Finding] = field(default_factory=list)
+    """What is no problem but worth saying (each value a document's page does not give), apart from
+    the findings so that "no findings" still means "valid"."""
 
 
 def jobs() -> int:
@@ -406,8 +409,9 @@ def validate(paths: Iterable[Path], *, keep: bool = False, prepare: Prepare | No
         store.save()
     if report is not None:
         findings = [f for f in findings if f.path in report]
-    return Validation(sorted(findings, key=lambda f: (f.path, f.line, f.column, f.field)), registry.files, registry,
-                      store.reused if store is not None else 0)
+    ordered = sorted(findings, key=lambda f: (f.path, f.line, f.column, f.field))
+    return Validation([f for f in ordered if f.severity != "note"], registry.files, registry,
+                      store.reused if store is not None else 0, [f for f in ordered if f.severity == "note"])
 
 
 def _settle(held: list[Outcome], accepted: dict[str, int], files: list[Path], findings: list[Finding]) -> list[Outcome]:

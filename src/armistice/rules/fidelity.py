@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from armistice.models import Basis, Document, verbatim_values
+from armistice.models import Basis, Document, PageItem, verbatim_values
 from armistice.page import BRACKET, PageError, read_page
 from armistice.records.files import Entry
 from armistice.records.findings import Finding
@@ -141,6 +141,9 @@ def check_transcription(entry: Entry, context: Context) -> Iterator[Finding]:
         return
     for field_path, message in compare(doc, page):
         yield at(entry, field_path, message)
+    if doc.source.not_on_page:  # said plainly on every run, so a reader of the report knows what is missing
+        missing = ", ".join(PageItem(item).value for item in doc.source.not_on_page)
+        yield at(entry, ("source", "not_on_page"), f"the page ({kept.file}) does not give: {missing}", "note")
     for index, correction in enumerate(doc.corrections):
         problem = repair_problem(correction.kind, correction.original, correction.corrected)
         if problem:
