@@ -330,7 +330,7 @@ def _explorer() -> typing.Any:
     it, search through Datasette is timed here (:func:`search_latency`) and the other rows say so.
     """
     try:
-        import bench_explorer  # type: ignore[import-not-found]  # a sibling script, when present
+        import bench_explorer  # a sibling script (scripts/ is on the path when run)
     except ImportError:
         return None
     return bench_explorer if hasattr(bench_explorer, "explorer_targets") else None
