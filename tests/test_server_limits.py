@@ -26,7 +26,7 @@ import pytest
 from armistice.explore import serve
 from armistice.publish import package as pkg
 from armistice.records.loading import MAX_BYTES
-from conftest import REPO
+from conftest import REPO, asgi
 from test_datasette import make_datasette
 
 DB = serve.DATABASE
@@ -64,32 +64,10 @@ def site(tmp_path_factory: pytest.TempPathFactory):
 
         @staticmethod
         def raw(path: bytes, query: bytes = b"", method: str = "GET", headers: list | None = None):
-            return loop.run_until_complete(_asgi(app, path, query, method, headers or []))
+            return loop.run_until_complete(asgi(app, path, query, method, headers or []))
 
     yield Site
     loop.close()
-
-
-async def _asgi(app, path: bytes, query: bytes, method: str, headers: list):
-    """One request through the ASGI app: (status, headers, body)."""
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
-             "scheme": "http", "path": path.decode("latin-1"), "raw_path": path, "query_string": query,
-             "root_path": "", "headers": [(b"host", b"localhost"), *headers],
-             "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80)}
-    answer: dict = {"body": b""}
-
-    async def receive():
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message):
-        if message["type"] == "http.response.start":
-            answer["status"] = message["status"]
-            answer["headers"] = {name.decode().lower(): value.decode() for name, value in message["headers"]}
-        elif message["type"] == "http.response.body":
-            answer["body"] += message.get("body", b"")
-
-    await app(scope, receive, send)
-    return answer["status"], answer["headers"], answer["body"]
 
 
 def _sql(site, sql: str):

@@ -26,7 +26,7 @@ import pytest
 from armistice.explore import serve
 from armistice.publish import package as pkg
 from armistice.publish.tables import LinkFacet, table_by_name
-from conftest import REPO
+from conftest import REPO, asgi
 
 sys.path.insert(0, str(REPO / "scripts"))
 import bench_explorer
@@ -122,27 +122,7 @@ def test_the_kind_facet_shows_words_not_codes(corpus) -> None:
 
 
 def _asgi(corpus, path: str, headers: list | None = None) -> tuple[int, dict, bytes]:
-    async def call():
-        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
-                 "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
-                 "headers": [(b"host", b"localhost"), *(headers or [])], "client": ("127.0.0.1", 1),
-                 "server": ("127.0.0.1", 80)}
-        answer: dict = {"body": b""}
-
-        async def receive():
-            return {"type": "http.request", "body": b"", "more_body": False}
-
-        async def send(message):
-            if message["type"] == "http.response.start":
-                answer["status"] = message["status"]
-                answer["headers"] = {name.decode().lower(): value.decode() for name, value in message["headers"]}
-            else:
-                answer["body"] += message.get("body", b"")
-
-        await corpus.app(scope, receive, send)
-        return answer["status"], answer["headers"], answer["body"]
-
-    return corpus.loop.run_until_complete(call())
+    return corpus.loop.run_until_complete(asgi(corpus.app, path.encode(), b"", "GET", headers or []))
 
 
 def test_pages_carry_an_etag_of_the_served_version_and_a_client_that_has_it_gets_304(corpus) -> None:
