@@ -202,3 +202,17 @@ def test_the_documented_workflow_follows_any_change_of_the_corpus(tmp_path: Path
         assert withdrawn not in listed and withdrawn not in opening
         assert (root / "records/tombstones" / f"{withdrawn}.yaml").is_file()
     assert run_cli("cite").output.count(dataset["title"]) == 1
+
+
+def test_a_release_renames_the_current_release_in_the_readme_and_nothing_else() -> None:
+    """The download examples name the current release's zip and folder; a release rewrites them (with
+    the citation), while a reference to an earlier version stays as written."""
+    from armistice.dataset import load_dataset
+
+    dataset = load_dataset(REPO / "dataset.yaml").model_copy(update={"version": "3.1.4"})
+    name = dataset.name
+    text = (f"unzip {name}-1.0.0.zip\nopen {name}-2.0.0/data/documents.csv\n"
+            "Cite the version you used (release 2.0.0 is the current one).\narmistice diff v1.0.0 .\n")
+    assert derived.with_release_names(text, dataset) == (
+        f"unzip {name}-3.1.4.zip\nopen {name}-3.1.4/data/documents.csv\n"
+        "Cite the version you used (release 3.1.4 is the current one).\narmistice diff v1.0.0 .\n")

@@ -234,8 +234,18 @@ def with_citation(text: str, dataset: Dataset) -> str:
     """README ``text`` with only its citation block rewritten for ``dataset`` (the release's edit: a
     new version changes the citation, not what the records hold); the other blocks stay as they are."""
     blocks = readme_blocks(dataset, Coverage(counts={}, kinds={}, first=None, last=None))
-    return BLOCK.sub(lambda match: match.group("open") + blocks["citation"] + match.group("close")
+    text = BLOCK.sub(lambda match: match.group("open") + blocks["citation"] + match.group("close")
                      if match.group("name") == "citation" else match.group(0), text)
+    return with_release_names(text, dataset)
+
+
+def with_release_names(text: str, dataset: Dataset) -> str:
+    """README ``text`` naming the current release: the zip and its folder in the download examples
+    (``NAME-X.Y.Z``) and "release X.Y.Z is the current one"; a release's own edit, like the citation.
+    References to other versions (``armistice diff v1.0.0 .``) are left as they are."""
+    text = re.sub(rf"\b{re.escape(dataset.name)}-[0-9]+\.[0-9]+\.[0-9]+\b", f"{dataset.name}-{dataset.version}", text)
+    return re.sub(r"\brelease [0-9]+\.[0-9]+\.[0-9]+ is the current one\b",
+                  f"release {dataset.version} is the current one", text)
 
 
 # --- sources/README.md --------------------------------------------------------------------------------
