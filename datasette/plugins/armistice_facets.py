@@ -109,8 +109,11 @@ class LinkFacet(Facet):
         if self.table is None:
             return None
         db = self.ds.get_database(self.database)
-        columns = ", ".join(escape_sqlite(column) for column in await db.table_columns(self.table))
-        prefix = f"select {columns} from {escape_sqlite(self.table)} "
+        key = (self.database, db.hash, "select", self.table)
+        if key not in _WHOLE or db.is_mutable:
+            columns = ", ".join(escape_sqlite(column) for column in await db.table_columns(self.table))
+            _WHOLE[key] = [f"select {columns} from {escape_sqlite(self.table)} "]
+        prefix = _WHOLE[key][0]
         if not self.sql.startswith(prefix):
             return None
         rest = self.sql[len(prefix):].strip()
@@ -152,8 +155,8 @@ class LinkFacet(Facet):
         # The whole table: one pass over the link table's index in the value's order.
         every = (f"select p.{value} as value, {counted} as count from {link} as p"
                  f"{' where ' + role[len(' and '):] if role else ''} group by p.{value}")
-        if where == "":
-            return _top(await self._whole(every), size)
+        if where == "":  # kept in order: the first ones
+            return [{"value": value, "count": count} for value, count in (await self._whole(every))[:size + 1]]
         if complement:
             whole = await self._whole(every)
             left_out = over(f"select {pk} from {table} where rowid not in (select rowid from {table} where {where})")
@@ -168,7 +171,7 @@ class LinkFacet(Facet):
                                            custom_time_limit=self.ds.setting("facet_time_limit_ms"))).rows)
 
     async def _whole(self, sql: str) -> list[tuple]:
-        """Every value's count over the whole table. In an immutable database they never change: counted
+        """Every value's count over the whole table, in the facet's order. In an immutable database they never change: counted
         once per process, within the SQL time limit rather than the facet's (counting everyone in any
         role reads every link row: 0.3 s at 100,000 documents), then kept."""
         db = self.ds.get_database(self.database)
@@ -176,23 +179,24 @@ class LinkFacet(Facet):
         if not db.is_mutable and cached in _WHOLE:
             return _WHOLE[cached]
         limit = self.ds.setting("facet_time_limit_ms" if db.is_mutable else "sql_time_limit_ms")
-        rows = [tuple(row) for row in (await self.ds.execute(self.database, sql, truncate=False,
-                                                             custom_time_limit=limit)).rows]
+        rows = [(row["value"], row["count"]) for row in _top([tuple(row) for row in (await self.ds.execute(
+            self.database, sql, truncate=False, custom_time_limit=limit)).rows], None)]
         if not db.is_mutable:
             _WHOLE[cached] = rows
         return rows
 
 
-def _top(rows: list[tuple], size: int) -> list[dict]:
-    """The ``size + 1`` values linked most, in the facet's SQL order (``count desc, value``): SQLite
-    orders NULL, then numbers, then text (byte order, which is code point order), then blobs."""
+def _top(rows: list[tuple], size: int | None) -> list[dict]:
+    """The ``size + 1`` values linked most (all when ``size`` is None), in the facet's SQL order
+    (``count desc, value``): SQLite orders NULL, then numbers, then text (byte order, which is code
+    point order), then blobs. Values no row links (a count of 0) are left out, as SQL's would be."""
     def order(row: tuple) -> tuple:
         value = row[0]
         kind = 0 if value is None else 1 if isinstance(value, int | float) else 2 if isinstance(value, str) else 3
         return (-row[1], kind, 0 if value is None else value)
 
-    return [{"value": value, "count": count} for value, count in sorted((r for r in rows if r[1] > 0), key=order)
-            [:size + 1]]
+    kept = sorted((row for row in rows if row[1] > 0), key=order)
+    return [{"value": value, "count": count} for value, count in (kept if size is None else kept[:size + 1])]
 
 
 _WHOLE: dict[tuple, list] = {}
