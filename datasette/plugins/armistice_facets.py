@@ -156,8 +156,8 @@ class LinkFacet(Facet):
         every = (f"select p.{value} as value, {counted} as count from {link} as p"
                  f"{' where ' + role[len(' and '):] if role else ''} group by p.{value}")
         if where == "":  # kept in order: the first ones
-            return [{"value": value, "count": count} for value, count in (await self._whole(every))[:size + 1]]
-        if complement:
+            return [{"value": entry, "count": count} for entry, count in (await self._whole(every))[:size + 1]]
+        if complement:  # every link row belongs to a row of the table (a foreign key): rows kept + left out
             whole = await self._whole(every)
             left_out = over(f"select {pk} from {table} where rowid not in (select rowid from {table} where {where})")
             fewer = {row[0]: row[1] for row in await self._run(left_out)}
@@ -171,9 +171,9 @@ class LinkFacet(Facet):
                                            custom_time_limit=self.ds.setting("facet_time_limit_ms"))).rows)
 
     async def _whole(self, sql: str) -> list[tuple]:
-        """Every value's count over the whole table, in the facet's order. In an immutable database they never change: counted
-        once per process, within the SQL time limit rather than the facet's (counting everyone in any
-        role reads every link row: 0.3 s at 100,000 documents), then kept."""
+        """Every value's count over the whole table, in the facet's order. In an immutable database they
+        never change: counted once per process, within the SQL time limit rather than the facet's
+        (counting everyone in any role reads every link row: 0.3 s at 100,000 documents), then kept."""
         db = self.ds.get_database(self.database)
         cached = (self.database, db.hash, sql)
         if not db.is_mutable and cached in _WHOLE:
