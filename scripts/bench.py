@@ -34,6 +34,7 @@ import time
 import typing
 import urllib.parse
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -317,6 +318,12 @@ def incremental(armistice: str, root: Path, runs: int) -> Measure:
         record.write_bytes(original)
 
 
+def _target_table(rows: Sequence[tuple[str, bool | None, str]]) -> str:
+    """The Markdown table of targets, one row each: the target, whether it holds, the figure."""
+    return "\n".join(["| target | holds | measured |", "|---|---|---|",
+                      *(f"| {name} | {_verdict(holds)} | {shown} |" for name, holds, shown in rows)])
+
+
 def _verdict(holds: bool | None) -> str:
     """A target's cell: it holds, it does not, or it was not measured in this run."""
     return "not run" if holds is None else "yes" if holds else "NO"
@@ -496,13 +503,9 @@ def main(argv: list[str] | None = None) -> int:
     earlier.append(("`armistice --help` < 0.5 s", small.seconds < 0.5, f"{small.seconds:.2f} s"))
     earlier.append(("`armistice validate --no-cache` (repository) < 0.5 s", own.seconds < 0.5, f"{own.seconds:.2f} s"))
     print("Targets of issue 21 (6: this table, printed by `make bench`):\n")
-    print("| target | holds | measured |\n|---|---|---|")
-    for name, holds, shown in targets:
-        print(f"| {name} | {_verdict(holds)} | {shown} |")
+    print(_target_table(targets))
     print("\nEarlier targets:\n")
-    print("| target | holds | measured |\n|---|---|---|")
-    for name, holds, shown in earlier:
-        print(f"| {name} | {_verdict(holds)} | {shown} |")
+    print(_target_table(earlier))
     return 0
 
 

@@ -37,8 +37,6 @@ ARTIFACTS = REPO / "test-artifacts"
 README_SCREENSHOT = REPO / "docs" / "datasette-documents.png"
 AXE = REPO / "tools" / "node_modules" / "axe-core" / "axe.min.js"
 """axe-core, pinned in tools/package.json (`make test` installs it with npm ci), injected into each page."""
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
 
 
 def _free_port() -> int:
@@ -81,14 +79,8 @@ def site(tmp_path_factory: pytest.TempPathFactory):
 def browser():
     if not os.path.exists(CHROMIUM):
         pytest.fail("Chromium is not installed: run `make test`, which installs Debian's chromium package")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with _tasks_module().chromium() as launched:  # the same launch as scripts/explorer_tasks.py
+        yield launched
 
 
 def _tasks_module():

@@ -6,8 +6,9 @@ Exit status: 0 success, 1 a data problem (reported as located findings), 2 a usa
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -28,6 +29,14 @@ def main() -> None:
       armistice validate            # check every record under records/
     """
 
+
+
+def _refuse(findings: Iterable[object], message: str) -> NoReturn:
+    """Print the findings that stop a command (one located line each), then why, and exit 1."""
+    for finding in findings:
+        click.echo(str(finding))
+    click.echo(message, err=True)
+    sys.exit(1)
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
@@ -146,10 +155,7 @@ def build(records: Path, out: Path) -> None:
             planned = derived.plan(out, records, derived_files())
         except derived.DerivedError as error:
             if not error.in_records:  # records with errors: the build below reports them and refuses
-                for finding in error.findings:
-                    click.echo(str(finding))
-                click.echo(f"build failed: {error}; nothing was built", err=True)
-                sys.exit(1)
+                _refuse(error.findings, f"build failed: {error}; nothing was built")
     with ExitStack() as held:
         dataset_path = None
         try:
@@ -162,10 +168,7 @@ def build(records: Path, out: Path) -> None:
             click.echo(f"build failed: cannot write to {out}: {error.strerror or error}", err=True)
             sys.exit(1)
         except BuildError as error:
-            for finding in error.findings:
-                click.echo(str(finding))
-            click.echo(f"build failed: {error}", err=True)
-            sys.exit(1)
+            _refuse(error.findings, f"build failed: {error}")
     try:
         written = derived.apply(planned) if planned is not None else []
     except OSError as error:  # the package is built; a derived file could not be replaced
@@ -223,10 +226,7 @@ def serve(host: str, port: int, records: Path, workers: int, access_log: bool) -
         click.echo(f"serve: {error}", err=True)
         sys.exit(1)
     except (BuildError, DatasetError) as error:
-        for finding in error.findings:
-            click.echo(str(finding))
-        click.echo(f"build failed: {error}", err=True)
-        sys.exit(1)
+        _refuse(error.findings, f"build failed: {error}")
     run(repository, database, host, port, workers=workers, access_log=access_log)
 
 
@@ -259,10 +259,7 @@ def cite(record_id: str | None, fmt: str, records: Path) -> None:
     try:
         dataset = load_dataset(find_dataset(records))
     except DatasetError as error:
-        for finding in error.findings:
-            click.echo(str(finding))
-        click.echo(f"cite: {error}", err=True)
-        sys.exit(1)
+        _refuse(error.findings, f"cite: {error}")
     if record_id is None:
         click.echo(render(dataset_item(dataset), fmt), nl=False)
         return
@@ -419,10 +416,7 @@ def doi(version: str, answer: Path, records: Path) -> None:
         click.echo(f"doi: {error}", err=True)
         sys.exit(1)
     except DatasetError as error:
-        for finding in error.findings:
-            click.echo(str(finding))
-        click.echo(f"doi: {error}", err=True)
-        sys.exit(1)
+        _refuse(error.findings, f"doi: {error}")
     root = path.parent
     for relative, text in generated(dataset, derived_files()).items():
         (root / relative).write_text(text, encoding="utf-8")
