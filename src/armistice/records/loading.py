@@ -21,6 +21,14 @@ every implicit resolver removed, and build values ourselves:
   could overflow the C stack on a file of brackets;
 - every value and key keeps its line and column, so a model error can point at it.
 
+Two paths build the values, and give the same ones. The strict one, :func:`_build`, checks every
+node and knows every field path and position; it reports each problem above and finds positions
+when a message needs them. The fast one, :func:`_values`, used first for every file, keeps no paths
+and no marks and stops at the first thing it is not sure of (a tag, an odd or repeated key, a number
+out of range, nesting too deep, and any file with an anchor, since only the strict path tells an
+alias apart), leaving that file to the strict path; ``tests/test_loading_paths.py`` loads random
+documents both ways.
+
 Only regular files are read (a FIFO, a device or a directory is a located error, never a hang),
 and at most :data:`MAX_BYTES` of them. Files are read as bytes and decoded as UTF-8 (a BOM is
 accepted, CRLF line ends are accepted); anything else gives a located message instead of a
@@ -53,6 +61,9 @@ INT_RANGE = (-(2**63), 2**63 - 1)
 """Whole numbers a record may hold: SQLite's signed 64-bit integers."""
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Composer = getattr(getattr(yaml, "cyaml", None), "CParser", yaml.SafeLoader)
+"""libyaml's parser and composer alone (CSafeLoader adds a constructor and a resolver that are
+never used here, and their set-up costs a tenth of the compose of a small record)."""
 
 # The tags our resolver gives untagged nodes. They are fresh objects compared by identity, so no
 # tag written in a file (which libyaml hands over as a new string) can pass for them.
@@ -66,7 +77,7 @@ class _TooDeep(Exception):
     """Raised by the composer past :data:`MAX_DEPTH`; :func:`_check_events` then says where."""
 
 
-class _ComposeOnly(_BaseLoader):  # type: ignore[misc, valid-type]
+class _ComposeOnly(_Composer):  # type: ignore[misc, valid-type]
     """libyaml's composer with no implicit resolvers: every untagged node gets its kind's own mark.
 
     The resolver methods are replaced outright (not just emptied): libyaml calls them for every
@@ -86,14 +97,14 @@ class _ComposeOnly(_BaseLoader):  # type: ignore[misc, valid-type]
 
     yaml_implicit_resolvers: dict = {}
 
-    def __init__(self, stream: str):
+    def __init__(self, stream: str | bytes):
         super().__init__(stream)
         self.ancestors: dict[Any, Any] = {}
         self.descend_resolver = self.ancestors.__setitem__
         self.ascend_resolver = self.ancestors.popitem
 
-    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
-        if kind is yaml.ScalarNode:
+    def resolve(self, kind: type, value: Any, implicit: Any, scalar: type = yaml.ScalarNode) -> str:
+        if kind is scalar:  # most nodes: bound once, not looked up in the module for each
             return _PLAIN_SCALAR
         if len(self.ancestors) > MAX_DEPTH + 1:  # a collection a level past the limit
             raise _TooDeep
@@ -301,6 +312,85 @@ def _build(root: yaml.Node, file: str, positions: tuple[dict, dict] | None = Non
     return build(root, (), None, 0)
 
 
+class _Refused(Exception):
+    """:func:`_values` met something it does not build: :func:`_build` then says what and where."""
+
+
+_SPECIAL: dict[str, Any] = {**dict.fromkeys(_NULL), **_BOOL}
+"""The plain scalars that are not text and not numbers, with their values."""
+
+_MISSING = object()
+
+_WORDS: set[str] = set()
+"""Plain keys already found to be words (a record has a few dozen distinct ones); bounded, so a
+hostile archive of distinct keys cannot grow it without end."""
+
+_WORDS_MAX = 10_000
+
+
+def _values(root: yaml.Node) -> Any:
+    """The plain value of a composed node tree, as :func:`_build` gives it, built faster.
+
+    It keeps no field paths and no marks, builds each scalar inside its parent's loop (a Python
+    call per collection, not per value), and cannot tell an alias from a copy: :func:`parse_text`
+    uses it only on a text with no anchor (no ``&``), where an alias is a libyaml error. Whatever it is not sure to build exactly as :func:`_build` would
+    (a tag, an odd or repeated key, a number out of range, nesting past :data:`MAX_DEPTH`) raises
+    :class:`_Refused`: the caller then walks the tree again with :func:`_build`, which reports it.
+    """
+    special, missing, words, numeric = _SPECIAL, _MISSING, _WORDS, _NUMERIC_START
+    plain_scalar, plain_seq, plain_map = _PLAIN_SCALAR, _PLAIN_SEQ, _PLAIN_MAP
+
+    def scalar(node: Any) -> Any:
+        value = node.value
+        if node.style:
+            return value
+        known = special.get(value, missing)
+        if known is not missing:
+            return known
+        if value[0] in numeric:
+            try:
+                return _resolve_plain(value)
+            except _Unrepresentable:
+                raise _Refused from None
+        return value
+
+    def build(node: Any, depth: int) -> Any:
+        tag = node.tag
+        if depth >= MAX_DEPTH:
+            raise _Refused
+        if tag is plain_seq:
+            items = []
+            for item in node.value:
+                if item.tag is plain_scalar:
+                    items.append(scalar(item))
+                else:
+                    items.append(build(item, depth + 1))
+            return items
+        if tag is not plain_map:
+            raise _Refused
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag is not plain_scalar:
+                raise _Refused
+            key = key_node.value
+            if key in result:
+                raise _Refused
+            if not key_node.style and key not in words:
+                if key == "<<" or not reads_as_text(key):
+                    raise _Refused
+                if len(words) < _WORDS_MAX:
+                    words.add(key)
+            if value_node.tag is plain_scalar:
+                result[key] = scalar(value_node)
+            else:
+                result[key] = build(value_node, depth + 1)
+        return result
+
+    if root.tag is plain_scalar:
+        return scalar(root)
+    return build(root, 0)
+
+
 def _kind_of_plain(value: str) -> str:
     try:
         return type(_resolve_plain(value)).__name__
@@ -369,6 +459,9 @@ def _check_events(text: str, path: str) -> None:
         open_.append([where, kind is yaml.MappingStartEvent, 0, True])
 
 
+_UTF8_BOM = "\ufeff".encode()
+
+
 def decode(raw: bytes, path: str) -> str:
     """The text of a record file's bytes: UTF-8, a BOM dropped; else a located :class:`LoadError`."""
     try:
@@ -394,8 +487,22 @@ def _yaml_problem(error: yaml.MarkedYAMLError, text: str, path: str) -> LoadErro
     return _fail(path, line, column, "(yaml)", f"malformed YAML: {problem}")
 
 
-def _compose(text: str, path: str) -> yaml.Node | None:
-    """libyaml's node tree of ``text``, or a located :class:`LoadError`."""
+def _compose(text: str, path: str, source: bytes | None = None) -> yaml.Node | None:
+    """libyaml's node tree of ``text``, or a located :class:`LoadError`.
+
+    ``source``, when given, is ``text`` as UTF-8 bytes (the file's bytes without their BOM):
+    libyaml reads UTF-8, so handed a string PyYAML encodes it again, which costs a tenth of the
+    compose. The bytes are the same either way; a problem is reported from the text all the same.
+    """
+    if source is not None and not _may_carry_bare_tag(text):
+        try:
+            loader = _ComposeOnly(source)
+            try:
+                return loader.get_single_node()
+            finally:
+                loader.dispose()
+        except (yaml.YAMLError, _TooDeep):
+            pass  # reported below, from the text, exactly as without the bytes
     try:
         if _may_carry_bare_tag(text):
             _check_events(text, path)
@@ -419,19 +526,27 @@ def _compose(text: str, path: str) -> yaml.Node | None:
         ) from None
 
 
-def parse_text(text: str, path: str, *, file: Path | None = None) -> Loaded:
+def parse_text(text: str, path: str, *, file: Path | None = None, source: bytes | None = None) -> Loaded:
     """Parse one record's YAML text. Raises :class:`LoadError` with a located finding.
 
     Without ``file`` the text is kept, to find positions later; with it, the file is read again.
+    ``source`` is the text's UTF-8 bytes, when the caller holds them (see :func:`_compose`).
     """
     loaded = Loaded(path=path, data=None, text=None if file else text, file=file)
-    first = text.lstrip("\ufeff").split("\n", 1)[0]
-    if first.startswith("# yaml-language-server:"):
-        loaded.schema_comment = first.rstrip("\r")
-    node = _compose(text, path)
+    head = text.lstrip("\ufeff") if text.startswith("\ufeff") else text
+    if head.startswith("# yaml-language-server:"):
+        end = head.find("\n")
+        loaded.schema_comment = (head if end == -1 else head[:end]).rstrip("\r")
+    node = _compose(text, path, source)
     if node is None:
         raise _fail(path, 1, 1, "(record)", "empty file: a record is a YAML mapping of fields")
-    loaded.data = _build(node, path)
+    if "&" in text:  # an anchor, so perhaps aliases: only _build tells them apart
+        loaded.data = _build(node, path)
+    else:
+        try:
+            loaded.data = _values(node)
+        except _Refused:
+            loaded.data = _build(node, path)
     if not isinstance(loaded.data, dict):
         raise _fail(path, *_mark(node), "(record)", "a record must be a mapping of fields (key: value)")
     return loaded
@@ -493,4 +608,7 @@ def read_text(path: Path, shown: str) -> str:
 def load_file(path: Path, shown_as: str | None = None) -> Loaded:
     """Read and parse one record file. Raises :class:`LoadError` with a located finding."""
     shown = shown_as or str(path)
-    return parse_text(read_text(path, shown), shown, file=path)
+    raw = read_bytes(path, shown)
+    text = decode(raw, shown)
+    return parse_text(text, shown, file=path, source=raw[3:] if raw.startswith(_UTF8_BOM) else raw)
+
