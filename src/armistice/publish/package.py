@@ -37,6 +37,7 @@ from armistice.dataset import DatasetError, find_dataset, load_dataset
 from armistice.models import Dataset
 from armistice.publish import database, parquet, swap
 from armistice.publish.tables import (
+    DOCUMENTS,
     OVERVIEW,
     VOCABULARIES,
     iter_tables,
@@ -332,7 +333,7 @@ def prepare_document(document: Any) -> dict[str, tuple[list[tuple[Any, ...]], st
     """A document's rows, and its ``documents_overview`` row with ids for names (no CSV text yet: the
     names are known only once the registry is; see :func:`finish_rows`)."""
     prepared = prepare({"document": [document]})
-    prepared[OVERVIEW] = ([overview_ids(document)], "")
+    prepared[OVERVIEW] = ([overview_ids(document, prepared[DOCUMENTS.name][0][0])], "")
     return prepared
 
 
