@@ -28,9 +28,10 @@ def create(path: Path) -> sqlite3.Connection:
     """A new database at ``path`` (which must not exist yet) with every resource's table, ready for rows.
 
     Durability is off while it is written: it is built in a staging folder and published only when
-    complete, so a crash loses nothing but the staging file.
+    complete, so a crash loses nothing but the staging file. The connection may be handed to another
+    thread (the build writes the database in a thread of its own), one thread at a time.
     """
-    connection = sqlite3.connect(path)
+    connection = sqlite3.connect(path, check_same_thread=False)
     connection.execute("PRAGMA journal_mode = DELETE")
     connection.execute("PRAGMA synchronous = OFF")
     for table in iter_tables():
