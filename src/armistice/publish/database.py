@@ -32,8 +32,9 @@ def create(path: Path) -> sqlite3.Connection:
     thread (the build writes the database in a thread of its own), one thread at a time.
     """
     connection = sqlite3.connect(path, check_same_thread=False)
-    connection.execute("PRAGMA journal_mode = DELETE")
+    connection.execute("PRAGMA journal_mode = OFF")  # nothing is ever rolled back: a failed build is discarded
     connection.execute("PRAGMA synchronous = OFF")
+    connection.execute("PRAGMA cache_size = -65536")  # 64 MiB (bounded) for the indexes and full-text index; not kept in the file
     for table in iter_tables():
         connection.execute(table.create_sql())
     return connection
