@@ -226,12 +226,15 @@ class _Writer:
         self.executor: ThreadPoolExecutor | None = None
         self.pending: deque[Future[Any]] = deque()
 
-    def submit(self, job: Callable[..., Any], *args: Any) -> None:
+    def submit(self, job: Callable[..., Any], *args: Any) -> Future[Any]:
+        """Queue ``job(*args)`` after the jobs given before; its future (its result, once :meth:`wait`-ed)."""
         if self.executor is None:  # started on the first job: after the worker processes are forked
             self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"armistice-{self.name}")
         while self.pending and (self.pending[0].done() or len(self.pending) >= AHEAD):
             self.pending.popleft().result()
-        self.pending.append(self.executor.submit(job, *args))
+        future = self.executor.submit(job, *args)
+        self.pending.append(future)
+        return future
 
     def wait(self) -> None:
         """Every job done; the first failure raised."""
@@ -340,11 +343,10 @@ class _Staging:
         for the descriptor, once both are done."""
         self.flush()
         self.database.submit(database.finish, self.connection)
-        closing: Future[tuple[dict[str, tuple[int, str]], dict[str, tuple[int, str]]]] = Future()
-        self.files.submit(lambda: closing.set_result(self._close_files()))
+        closed = self.files.submit(self._close_files)
         self.files.wait()
         self.database.wait()
-        return closing.result()
+        return closed.result()
 
     def abandon(self) -> None:
         """Close everything, once the build is done or has failed: a close that fails (the disk is full,
