@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import re
 import shutil
 import tempfile
@@ -257,8 +258,6 @@ def test_the_json_schema_and_the_models_agree_on_every_character(field: str, val
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.lists(CELL, min_size=2, max_size=5), max_size=6))
 def test_the_csv_formatter_writes_what_csv_writer_writes(rows: list[list[object]]) -> None:
-    import io
-
     expected = io.StringIO()
     csv.writer(expected, lineterminator="\n").writerows([pkg._csv_value(value) for value in row] for row in rows)
     assert pkg.csv_text(rows) == expected.getvalue()
@@ -281,3 +280,10 @@ def test_the_name_index_finds_exactly_the_names_a_search_finds(names: list[str],
     from armistice.rules.names import NameIndex, occurs
 
     assert NameIndex(names).present(text) == {name for name in names if occurs(name, text)}
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list('ab,"\r\n ')), max_size=30))
+def test_the_read_back_counts_the_rows_a_csv_reader_finds(text: str) -> None:
+    """The build's check of its CSV text counts rows as a reader does, whether or not it reads them."""
+    assert pkg.read_back_count(text) == sum(1 for _ in csv.reader(io.StringIO(text, newline="")))

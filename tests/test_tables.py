@@ -10,10 +10,24 @@ from __future__ import annotations
 import csv
 import json
 import sqlite3
+import sys
+from pathlib import Path
+
+import pytest
 
 from armistice.models import KIND_BY_NAME, Source, fields
-from armistice.publish.tables import ROLES, ArrayFacet, LinkFacet, iter_tables, table_by_name
-from conftest import REPO
+from armistice.publish.tables import (
+    ROLES,
+    ArrayFacet,
+    LinkFacet,
+    flatten,
+    iter_tables,
+    overview_ids,
+    published_rows,
+    table_by_name,
+)
+from armistice.rules import validate
+from conftest import FIXTURES, REPO, overlay
 
 
 def test_each_table_is_declared_once() -> None:
@@ -121,3 +135,41 @@ def test_every_list_of_records_or_references_is_published_as_a_table() -> None:
     for table in tables:
         if table.kind is not None:
             check(table.name, KIND_BY_NAME[table.kind])
+
+
+def _corpus(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A records root: the repository's, the header fixture (every header field set), or synthetic."""
+    if name == "repository":
+        return REPO / "records"
+    if name == "header":
+        overlay(FIXTURES / "header", tmp_path)
+        monkeypatch.chdir(tmp_path)
+        return tmp_path / "records"
+    sys.path.insert(0, str(REPO / "scripts"))
+    import synth
+
+    synth.write(40, tmp_path / "records")
+    return tmp_path / "records"
+
+
+@pytest.mark.parametrize("name", ["repository", "header", "synthetic"])
+def test_the_rows_a_build_makes_are_the_reference_walks(name: str, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """`published_rows` (each table's walk planned once, what a build runs for every document) gives
+    exactly the rows of `flatten` (the declarations walked for every item, which the round trip
+    reads back), for a whole collection and for each document alone; and a document's overview
+    row taken from its `documents` row is the one computed from the document."""
+    kept = validate([_corpus(name, tmp_path, monkeypatch)], keep=True)
+    assert not [f for f in kept.findings if f.severity == "error"]
+    records = {kind: [entry.record for entry in kept.records.entries(kind)] for kind in kept.records.by_kind}
+    assert records.get("document")
+
+    def reference(given: dict) -> dict:
+        return {table: [tuple(row.values()) for row in rows] for table, rows in flatten(given).items() if rows}
+
+    assert published_rows(records) == reference(records)
+    assert list(published_rows(records)) == list(reference(records))  # tables in published order
+    for doc in records["document"]:
+        alone = published_rows({"document": [doc]})
+        assert alone == reference({"document": [doc]}), doc.id
+        assert overview_ids(doc, alone["documents"][0]) == overview_ids(doc), doc.id

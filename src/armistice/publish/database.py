@@ -28,11 +28,13 @@ def create(path: Path) -> sqlite3.Connection:
     """A new database at ``path`` (which must not exist yet) with every resource's table, ready for rows.
 
     Durability is off while it is written: it is built in a staging folder and published only when
-    complete, so a crash loses nothing but the staging file.
+    complete, so a crash loses nothing but the staging file. The connection may be handed to another
+    thread (the build writes the database in a thread of its own), one thread at a time.
     """
-    connection = sqlite3.connect(path)
-    connection.execute("PRAGMA journal_mode = DELETE")
+    connection = sqlite3.connect(path, check_same_thread=False)
+    connection.execute("PRAGMA journal_mode = OFF")  # nothing is ever rolled back: a failed build is discarded
     connection.execute("PRAGMA synchronous = OFF")
+    connection.execute("PRAGMA cache_size = -65536")  # 64 MiB (bounded) for the indexes and full-text index; not kept in the file
     for table in iter_tables():
         connection.execute(table.create_sql())
     return connection

@@ -27,7 +27,9 @@ import re
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +39,7 @@ from armistice.dataset import DatasetError, find_dataset, load_dataset
 from armistice.models import Dataset
 from armistice.publish import database, parquet, swap
 from armistice.publish.tables import (
+    DOCUMENTS,
     OVERVIEW,
     VOCABULARIES,
     iter_tables,
@@ -44,6 +47,7 @@ from armistice.publish.tables import (
     overview_row,
     published_rows,
     record_names,
+    table_by_name,
     vocabulary_rows,
 )
 from armistice.records.files import root_problem
@@ -202,9 +206,51 @@ def render_descriptor(value: dict[str, Any]) -> bytes:
 BATCH = 64
 """Documents whose rows are written together."""
 
+AHEAD = 8
+"""Batches a writing thread may have waiting before the documents wait for it (memory stays bounded)."""
+
+
+class _Writer:
+    """One thread doing one output's writes, in the order they are given.
+
+    The database and the files are each written by a thread of their own, so their work in C (SQLite's
+    inserts, indexes and full-text index; Parquet's compression; SHA-256) runs beside this process's
+    reading of the documents the workers send, and beside each other at the end, instead of after
+    them. Each output still receives its rows in document order from one thread, so its bytes do not
+    depend on timing. A job's exception is raised again here at the next :meth:`submit` or
+    :meth:`wait` (the build then reports it as it would have in this thread).
+    """
+
+    def __init__(self, name: str):
+        self.name = name
+        self.executor: ThreadPoolExecutor | None = None
+        self.pending: deque[Future[Any]] = deque()
+
+    def submit(self, job: Callable[..., Any], *args: Any) -> Future[Any]:
+        """Queue ``job(*args)`` after the jobs given before; its future (its result, once :meth:`wait`-ed)."""
+        if self.executor is None:  # started on the first job: after the worker processes are forked
+            self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"armistice-{self.name}")
+        while self.pending and (self.pending[0].done() or len(self.pending) >= AHEAD):
+            self.pending.popleft().result()
+        future = self.executor.submit(job, *args)
+        self.pending.append(future)
+        return future
+
+    def wait(self) -> None:
+        """Every job done; the first failure raised."""
+        while self.pending:
+            self.pending.popleft().result()
+
+    def stop(self) -> None:
+        """Drop the jobs not started, wait for the one running (the build has failed or is done)."""
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+        self.pending.clear()
+
 
 class _Staging:
-    """The CSV and Parquet files and the database being written in the staging folder, a document at a time."""
+    """The CSV and Parquet files and the database being written in the staging folder, a batch of
+    documents at a time: the files by one thread, the database by another (see :class:`_Writer`)."""
 
     def __init__(self, staging: Path):
         (staging / "data").mkdir()
@@ -212,7 +258,7 @@ class _Staging:
         parquet.folder(staging).mkdir()
         self.staging = staging
         self.streams: dict[str, Any] = {}
-        self.parquet: dict[str, parquet.TableWriter] = {}
+        self.parquet: dict[str, parquet.TableWriter] = {}  # opened by the files' thread (pyarrow is imported there)
         self.counts: dict[str, int] = {}
         self.digests: dict[str, Any] = {}  # SHA-256 and size kept as the bytes are written: no second read
         self.sizes: dict[str, int] = {}
@@ -222,11 +268,12 @@ class _Staging:
             self.sizes[table.name] = 0
             self._write(table.name, csv_text([[column.name for column in table.fields]]))
             self.counts[table.name] = 0
-            self.parquet[table.name] = parquet.TableWriter(table, staging / parquet.path_of(table.name))
         self.pending: dict[str, tuple[list[tuple[Any, ...]], list[str]]] = {}
         self.overview: list[tuple[Any, ...]] = []  # documents_overview rows with ids, named at the end
         self.batched = 0
         self.connection = database.create(staging / "dist" / DATABASE_NAME)
+        self.files = _Writer("files")
+        self.database = _Writer("database")
 
     def add(self, prepared: dict[str, tuple[list[tuple[Any, ...]], str]]) -> None:
         """Append rows (from :func:`prepare`) to the resources, in primary-key order.
@@ -250,32 +297,62 @@ class _Staging:
         self.digests[name].update(content)
         self.sizes[name] += len(content)
 
-    def flush(self) -> None:
-        for name, (rows, texts) in self.pending.items():
+    def _write_files(self, batch: dict[str, tuple[list[tuple[Any, ...]], list[str]]]) -> None:
+        """A batch into the CSV and Parquet files (in the files' thread)."""
+        for name, (rows, texts) in batch.items():
             self._write(name, "".join(texts))
-            self.parquet[name].add(rows)
-            database.insert(self.connection, name, rows)
-            self.counts[name] += len(rows)
-        self.pending = {}
-        self.batched = 0
+            self._parquet(name).add(rows)
 
-    def close_files(self) -> tuple[dict[str, tuple[int, str]], dict[str, tuple[int, str]]]:
-        """Close the CSV and Parquet files; the size and SHA-256 of each, for the descriptor."""
-        self.flush()
+    def _parquet(self, name: str) -> parquet.TableWriter:
+        writer = self.parquet.get(name)
+        if writer is None:
+            writer = self.parquet[name] = parquet.TableWriter(table_by_name(name), self.staging / parquet.path_of(name))
+        return writer
+
+    def _insert(self, batch: dict[str, tuple[list[tuple[Any, ...]], list[str]]]) -> None:
+        """A batch into the database (in the database's thread)."""
+        for name, (rows, _texts) in batch.items():
+            database.insert(self.connection, name, rows)
+
+    def flush(self) -> None:
+        batch, self.pending, self.batched = self.pending, {}, 0
+        if not batch:
+            return
+        for name, (rows, _texts) in batch.items():
+            self.counts[name] += len(rows)
+        self.files.submit(self._write_files, batch)
+        self.database.submit(self._insert, batch)
+
+    def _close_files(self) -> tuple[dict[str, tuple[int, str]], dict[str, tuple[int, str]]]:
+        for table in iter_tables():
+            self._parquet(table.name)  # a table without rows still gets its file, with its schema
         for stream in self.streams.values():
             stream.close()
         for writer in self.parquet.values():
             writer.close()
         written = {name: (self.sizes[name], self.digests[name].hexdigest()) for name in self.streams}
         typed = {}
-        for name in self.parquet:
-            content = (self.staging / parquet.path_of(name)).read_bytes()
-            typed[name] = (len(content), hashlib.sha256(content).hexdigest())
+        for table in iter_tables():
+            content = (self.staging / parquet.path_of(table.name)).read_bytes()
+            typed[table.name] = (len(content), hashlib.sha256(content).hexdigest())
         return written, typed
+
+    def close(self) -> tuple[dict[str, tuple[int, str]], dict[str, tuple[int, str]]]:
+        """Write the last rows, close the CSV and Parquet files while the database is indexed
+        (:func:`armistice.publish.database.finish`, in its thread): the size and SHA-256 of each file,
+        for the descriptor, once both are done."""
+        self.flush()
+        self.database.submit(database.finish, self.connection)
+        closed = self.files.submit(self._close_files)
+        self.files.wait()
+        self.database.wait()
+        return closed.result()
 
     def abandon(self) -> None:
         """Close everything, once the build is done or has failed: a close that fails (the disk is full,
         the last buffer cannot be written) changes nothing, the staging folder is discarded."""
+        self.files.stop()
+        self.database.stop()
         for stream in self.streams.values():
             try:
                 stream.close()
@@ -300,11 +377,23 @@ def prepare(records: dict[str, list[Any]]) -> dict[str, tuple[list[tuple[Any, ..
     prepared = {}
     for name, values in published_rows(records).items():
         text = csv_text(values)
-        read_back = sum(1 for _ in csv.reader(io.StringIO(text, newline="")))
+        read_back = read_back_count(text)
         if read_back != len(values):
             raise BuildError(f"{name}: {len(values)} rows from the records, {read_back} read back from their CSV")
         prepared[name] = (values, text)
     return prepared
+
+
+def read_back_count(text: str) -> int:
+    """How many rows a CSV reader finds in ``text``: the check that every cell was quoted where needed.
+
+    Without a quote or a carriage return in it, the text has no quoted cell, so each line feed ends a
+    row (as a reader sees it too, an empty line being an empty row, an unended last line a row); only
+    text with quotes is read.
+    """
+    if '"' not in text and "\r" not in text:
+        return text.count("\n") + (not text.endswith("\n") and text != "")
+    return sum(1 for _ in csv.reader(io.StringIO(text, newline="")))
 
 
 _QUOTE = re.compile(r'[",\r\n]')
@@ -316,12 +405,13 @@ def csv_text(rows: Iterable[Iterable[Any]]) -> str:
     The same text as ``csv.writer(lineterminator="\\n")`` (a test compares them), three times faster
     on long texts, and a carriage return inside a cell is quoted too, which csv.writer omits.
     """
+    search = _QUOTE.search
     lines = []
     for row in rows:
         cells = []
         for value in row:
-            text = _csv_value(value)
-            if _QUOTE.search(text):
+            text = value if value.__class__ is str else _csv_value(value)
+            if search(text):
                 text = '"' + text.replace('"', '""') + '"'
             cells.append(text)
         lines.append(",".join(cells) + "\n")
@@ -332,7 +422,7 @@ def prepare_document(document: Any) -> dict[str, tuple[list[tuple[Any, ...]], st
     """A document's rows, and its ``documents_overview`` row with ids for names (no CSV text yet: the
     names are known only once the registry is; see :func:`finish_rows`)."""
     prepared = prepare({"document": [document]})
-    prepared[OVERVIEW] = ([overview_ids(document)], "")
+    prepared[OVERVIEW] = ([overview_ids(document, prepared[DOCUMENTS.name][0][0])], "")
     return prepared
 
 
@@ -403,9 +493,8 @@ def _build(records: Path, out: Path, dataset_path: Path | None, *, workers: int 
                         for kind in result.records.by_kind if kind != "document"}
             writing.add(prepare(registry))
             writing.add(finish_rows(writing.overview, registry))
-            files, typed = writing.close_files()
+            files, typed = writing.close()
             swap.write_file(staging / swap.DESCRIPTOR, render_descriptor(descriptor(dataset, files, typed)))
-            database.finish(writing.connection)
         except (OSError, sqlite3.OperationalError) as error:
             raise _cannot_write(out, error) from None
         except database.DatabaseError as error:
