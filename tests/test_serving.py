@@ -157,10 +157,11 @@ def test_a_facet_memory_cannot_promise_is_left_to_sql(corpus) -> None:
     corpus(f"/{DB}/documents.json?_facet=direction&_facet=source_record_id&_size=1")
     held = next(table for key, table in plugin._TABLES.items() if key[2] == "documents")
     assert held.facets[("column", ("column", "direction"))] is None  # no index
-    assert plugin._coded(["a", 1, "b", 1]) is not None
-    assert plugin._coded(["a", 1.0]) is None and plugin._coded([b"x"]) is None
-    codes, values = plugin._coded(["b", 2, "a", "é", 10, "b"])
+    assert plugin._coded(enumerate(["a", 1, "b", 1])) is not None
+    assert plugin._coded(enumerate(["a", 1.0])) is None and plugin._coded(enumerate([b"x"])) is None
+    rows, codes, values = plugin._coded(enumerate(["b", 2, "a", "é", 10, "b"]))
     assert values == [2, 10, "a", "b", "é"] and list(codes) == [3, 0, 2, 4, 1, 3]  # SQLite's order
+    assert list(rows) == [0, 1, 2, 3, 4, 5]
 
 
 def test_the_searches_compared_take_both_ways_of_counting(corpus) -> None:

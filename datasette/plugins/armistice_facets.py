@@ -35,8 +35,9 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
+from array import array
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -100,17 +101,22 @@ def _sqlite_order(value: Any) -> tuple:
     return (0, value, "") if isinstance(value, int) else (1, 0, value)
 
 
-def _coded(found: list[Any]) -> tuple[np.ndarray, list] | None:
-    """``found`` as codes into its distinct values in SQLite's order; None when a value is not text or
-    an integer (floats equal to integers, and blobs, group and order otherwise in SQLite: left to it)."""
+def _coded(pairs: Iterable[tuple[int, Any]]) -> tuple[np.ndarray, np.ndarray, list] | None:
+    """``(row, value)`` pairs as two arrays, rows and codes into the distinct values in SQLite's order,
+    read one pair at a time (a million rows held as Python tuples would take 100 MB); None when a
+    value is not text or an integer (floats equal to integers, and blobs, group and order otherwise
+    in SQLite: left to it)."""
     index: dict[Any, int] = {}
-    codes = np.array([index.setdefault(value, len(index)) for value in found], dtype=np.int32)
+    rows, codes = array("q"), array("i")
+    for row, value in pairs:
+        rows.append(row)
+        codes.append(index.setdefault(value, len(index)))
     if not all(type(value) in (str, int) for value in index):
         return None
     values = sorted(index, key=_sqlite_order)
     rank = np.empty(len(values), dtype=np.int32)
     rank[[index[value] for value in values]] = np.arange(len(values), dtype=np.int32)
-    return rank[codes], values
+    return np.frombuffer(rows, dtype=np.int64), rank[np.frombuffer(codes, dtype=np.int32)], values
 
 
 class Table:
@@ -191,13 +197,12 @@ def _load_column(connection: sqlite3.Connection, table: str, held: Table, column
     would read the whole table, and its values may be long)."""
     if column not in held.indexed or column == "rowid":
         return None
-    found = _plain(connection).execute(f"select rowid, {escape_sqlite(column)} from {escape_sqlite(table)} "
-                               f"where {escape_sqlite(column)} is not null").fetchall()
-    coded = _coded([value for _, value in found])
+    coded = _coded(_plain(connection).execute(f"select rowid, {escape_sqlite(column)} from {escape_sqlite(table)} "
+                                              f"where {escape_sqlite(column)} is not null"))
     if coded is None:
         return None
-    rowids = np.array([rowid for rowid, _ in found], dtype=np.int64)
-    return Counted(np.searchsorted(held.rowids, rowids).astype(np.int32), *coded)
+    rowids, codes, values = coded
+    return Counted(np.searchsorted(held.rowids, rowids).astype(np.int32), codes, values)
 
 
 def _keys(connection: sqlite3.Connection, table: str, held: Table, pk: str) -> dict[Any, int] | None:
@@ -221,14 +226,23 @@ def _load_link(connection: sqlite3.Connection, table: str, held: Table, config: 
     key, value = escape_sqlite(config["key"]), escape_sqlite(config["value"])
     role = f" where {escape_sqlite('role')} = {_literal(config['role'])}" if config.get("role") else ""
     found = _plain(connection).execute(f"select {'distinct ' if config.get('distinct') else ''}{key}, {value} "
-                               f"from {escape_sqlite(config['table'])}{role}").fetchall()
-    if not all(type(pair[0]) is str for pair in found):
+                                       f"from {escape_sqlite(config['table'])}{role}")
+    texts = True
+
+    def joined() -> Iterator[tuple[int, Any]]:  # the join's rows: links of a row of the table
+        nonlocal texts
+        for linked, entry in found:
+            if type(linked) is not str:
+                texts = False
+            at = keys.get(linked)
+            if at is not None and entry is not None:
+                yield at, entry
+
+    coded = _coded(joined())
+    if coded is None or not texts:
         return None
-    found = [pair for pair in found if pair[0] in keys and pair[1] is not None]  # the join's rows
-    coded = _coded([pair[1] for pair in found])
-    if coded is None:
-        return None
-    return Counted(np.array([keys[pair[0]] for pair in found], dtype=np.int32), *coded)
+    rows, codes, values = coded
+    return Counted(rows.astype(np.int32), codes, values)
 
 
 async def _held(datasette, database: str, table: str | None) -> Table | None:
