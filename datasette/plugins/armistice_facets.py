@@ -319,8 +319,8 @@ _SEARCH = re.compile(
 def _rowids(cursor: sqlite3.Cursor, source: str, params: dict) -> np.ndarray:
     """The rowids ``select rowid <source>`` gives, read as one string of numbers: 90,000 rows one by
     one take 70 ms of Python, their text 15 ms. A list longer than SQLite's length limit is read row by row."""
-    try:
-        text = cursor.execute(f"select group_concat(rowid, ' ') {source}", params).fetchone()[0]
+    try:  # the page's clause inside a query of its own, as Datasette's facet queries hold it
+        text = cursor.execute(f"select group_concat(r, ' ') from (select rowid as r {source})", params).fetchone()[0]
     except sqlite3.DataError:  # string or blob too big
         return np.array([row[0] for row in cursor.execute(f"select rowid {source}", params).fetchall()], dtype=np.int64)
     return np.fromstring(text or "", dtype=np.int64, sep=" ")
