@@ -1,7 +1,9 @@
 """Serving the explorer to many readers: link facets, cache headers, several workers, the load bench.
 
 The facets over a document's links count the link tables (the ``armistice_facets`` plugin); they must
-give exactly what Datasette's own array facet gives over the JSON copies of the same links. Pages
+give exactly what Datasette's own array facet gives over the JSON copies of the same links. Over the
+immutable database every facet of the documents table is counted in memory; it must give exactly
+what the same page counted by SQL gives (Datasette's column facet, the link facets' queries). Pages
 carry an ETag naming the served version and are answered 304 when a client already has it, and
 each process keeps the pages it rendered. `armistice serve --workers 2` starts and answers, and the
 load bench (scripts/bench_explorer.py) runs at a tiny size so it cannot rot. How fast all this is
