@@ -1,7 +1,9 @@
 """Serving the explorer to many readers: link facets, cache headers, several workers, the load bench.
 
 The facets over a document's links count the link tables (the ``armistice_facets`` plugin); they must
-give exactly what Datasette's own array facet gives over the JSON copies of the same links. Pages
+give exactly what Datasette's own array facet gives over the JSON copies of the same links. Over the
+immutable database every facet of the documents table is counted in memory; it must give exactly
+what the same page counted by SQL gives (Datasette's column facet, the link facets' queries). Pages
 carry an ETag naming the served version and are answered 304 when a client already has it, and
 each process keeps the pages it rendered. `armistice serve --workers 2` starts and answers, and the
 load bench (scripts/bench_explorer.py) runs at a tiny size so it cannot rot. How fast all this is
@@ -114,6 +116,54 @@ def test_link_facets_count_what_the_array_facets_counted(corpus, args) -> None:
             (item["value"], item["count"]) for item in array["results"]], (facet.column, args)
         assert link["truncated"] == array["truncated"], (facet.column, args)
         assert bool(link["results"]) == bool(page["filtered_table_rows_count"]), (facet.column, args)
+
+
+def _facets_plugin():
+    """The ``armistice_facets`` plugin module Datasette loaded from the plugins directory."""
+    from datasette.plugins import pm
+
+    return pm.get_plugin("armistice_facets.py")
+
+
+@pytest.mark.parametrize("args", [{}, {"kind": "cable"}, {"_search": "common"}, {"_search": "rare"},
+                                  {"_search": "common", "kind": "cable"}, {"_search": "rare", "date_min__gt": "0"},
+                                  {"_search": "common", "_facet_size": "3"}, {"_search": "rare", "_facet_size": "1"},
+                                  {"_search": "common", "_facet": "direction"}, {"_search": "common", "_facet": "kind"},
+                                  {"_search": "no-such-word-anywhere"}, {"_search": "common", "_link_person_ids": "first"},
+                                  {"_where": "kind != 'cable'"}, {"_search": "common", "_sort": "title"}])
+def test_facets_counted_in_memory_give_what_datasettes_sql_gives(corpus, monkeypatch, args) -> None:
+    """Every facet of the documents page (Datasette's column facets and the link facets), counted in
+    memory over the immutable database, equals the same page counted by SQL (Datasette's own
+    ``ColumnFacet`` and the link facets' queries): values, labels, counts, order, truncation, links."""
+    common, rare = _words(corpus.database)
+    first = sqlite3.connect(corpus.database).execute("select person_id from document_people order by rowid").fetchone()[0]
+    args = {name: {"common": common, "rare": rare, "first": first}.get(wanted, wanted) for name, wanted in args.items()}
+    query = urlencode({**args, "_size": 3})
+    plugin = _facets_plugin()
+    rendered = {"cookie": "bench=render"}  # never from the page cache
+    in_memory = corpus(f"/{DB}/documents.json?{query}", rendered).json()
+    assert plugin._TABLES, "the documents table is held in memory"
+    monkeypatch.setattr(plugin, "IN_MEMORY", False)
+    by_sql = corpus(f"/{DB}/documents.json?{query}", rendered).json()
+    assert in_memory["facet_results"] == by_sql["facet_results"], args
+    # a facet that timed out would be missing
+    assert set(in_memory["facet_results"]) >= {"kind", "sender_id", "year_month", *(facet.column for facet in LINKED)}
+    # and the HTML page shows the same facets
+    assert corpus(f"/{DB}/documents?{query}").text.count('class="facet-info"') >= bench_explorer.FACETS
+
+
+def test_a_facet_memory_cannot_promise_is_left_to_sql(corpus) -> None:
+    """A column without an index (read whole it would read the whole table), or one holding numbers
+    (SQLite and Python group 1 and 1.0 differently) is counted by Datasette's SQL."""
+    plugin = _facets_plugin()
+    corpus(f"/{DB}/documents.json?_facet=direction&_facet=source_record_id&_size=1")
+    held = next(table for key, table in plugin._TABLES.items() if key[2] == "documents")
+    assert held.facets[("column", ("column", "direction"))] is None  # no index
+    assert plugin._coded(enumerate(["a", 1, "b", 1])) is not None
+    assert plugin._coded(enumerate(["a", 1.0])) is None and plugin._coded(enumerate([b"x"])) is None
+    rows, codes, values = plugin._coded(enumerate(["b", 2, "a", "é", 10, "b"]))
+    assert values == [2, 10, "a", "b", "é"] and list(codes) == [3, 0, 2, 4, 1, 3]  # SQLite's order
+    assert list(rows) == [0, 1, 2, 3, 4, 5]
 
 
 def test_the_searches_compared_take_both_ways_of_counting(corpus) -> None:
