@@ -1260,11 +1260,14 @@ def fields(model: type[BaseModel]) -> tuple[FieldSpec, ...]:
 def _reference_plan(model: type[BaseModel]) -> tuple[tuple[str, str | None, bool, type[BaseModel] | None], ...]:
     """The fields of ``model`` that :func:`reference_values` visits, read from :func:`fields` once:
     ``(name, kind referred to or None, many, nested model or None)``. Asking each field's markers
-    again for every record cost a third of validation."""
+    again for every record cost a third of validation; a nested model with no reference under it
+    is left out (walking it would find nothing)."""
     plan = []
     for spec in fields(model):
-        if spec.ref or spec.is_model:
-            plan.append((spec.name, spec.ref, spec.many, None if spec.ref else spec.base))
+        if spec.ref:
+            plan.append((spec.name, spec.ref, spec.many, None))
+        elif spec.is_model and _reference_plan(spec.base):
+            plan.append((spec.name, None, spec.many, spec.base))
     return tuple(plan)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 
 from armistice.models import Basis, Document, PageItem, verbatim_values
@@ -25,6 +26,18 @@ from armistice.rules.rule import at
 
 def squash(text: str) -> str:
     """Whitespace-insensitive form used to compare texts: runs of whitespace become one space."""
+    if len(text) < _LONG:
+        return " ".join(text.split())
+    return _squash_long(text)
+
+
+_LONG = 512
+"""From this length on a text is squashed once for all the rules asking (a document's text is, by
+several rules and for each of its quoted fields); shorter ones cost less to squash than to look up."""
+
+
+@lru_cache(maxsize=8)
+def _squash_long(text: str) -> str:
     return " ".join(text.split())
 
 
@@ -151,6 +164,8 @@ def check_transcription(entry: Entry, context: Context) -> Iterator[Finding]:
     repaired, problems = apply_corrections(page.text, doc)
     for index, message in problems:
         yield at(entry, ("corrections", index, "original"), message)
+    if doc.text.strip() == repaired.strip():
+        return  # equal up to whitespace at the ends: squashed, equal too (the usual case; squashing costs more)
     ours, theirs = squash(doc.text), squash(repaired)
     if ours != theirs:
         yield at(entry, ("text",), _first_difference(ours, theirs) + " (only whitespace and recorded "
