@@ -1262,7 +1262,7 @@ def _reference_plan(model: type[BaseModel]) -> tuple[tuple[str, str | None, bool
     ``(name, kind referred to or None, many, nested model or None)``. Asking each field's markers
     again for every record cost a third of validation; a nested model with no reference under it
     is left out (walking it would find nothing)."""
-    plan = []
+    plan: list[tuple[str, str | None, bool, type[BaseModel] | None]] = []
     for spec in fields(model):
         if spec.ref:
             plan.append((spec.name, spec.ref, spec.many, None))
