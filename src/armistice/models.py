@@ -1275,22 +1275,29 @@ def reference_values(item: BaseModel, path: FieldPath = ()) -> Iterator[tuple[Fi
     """Every ``(field path, record kind, id)`` under ``item`` that refers to another record (see :class:`Ref`).
 
     Walks the values in declaration order, depth first, with list indices in the paths; the rules
-    check that each id resolves, so a new reference field is checked without code.
+    check that each id resolves, so a new reference field is checked without code. (Gathered in a
+    list first: a value found deep down passes through no chain of generators.)
     """
+    found: list[tuple[FieldPath, str, str]] = []
+    _gather_references(item, path, found)
+    return iter(found)
+
+
+def _gather_references(item: BaseModel, path: FieldPath, found: list[tuple[FieldPath, str, str]]) -> None:
     for name, ref, many, _model in _reference_plan(type(item)):
         value = getattr(item, name)
         if value is None:
             continue
         if ref is not None and many:
             for index, one in enumerate(value):
-                yield path + (name, index), ref, one
+                found.append((path + (name, index), ref, one))
         elif ref is not None:
-            yield path + (name,), ref, value
+            found.append((path + (name,), ref, value))
         elif many:
             for index, part in enumerate(value):
-                yield from reference_values(part, path + (name, index))
+                _gather_references(part, path + (name, index), found)
         else:
-            yield from reference_values(value, path + (name,))
+            _gather_references(value, path + (name,), found)
 
 
 @functools.cache
@@ -1327,8 +1334,15 @@ def verbatim_values(item: BaseModel, within: str = "document", path: FieldPath =
     """Every ``(field path, value)`` under ``item`` that must occur in ``within`` (see :class:`Verbatim`).
 
     Walks the values in declaration order, depth first, with list indices in the paths, skipping
-    what is not given; the rules check each value against its text.
+    what is not given; the rules check each value against its text. (Gathered in a list first, as
+    :func:`reference_values` does.)
     """
+    found: list[tuple[FieldPath, str]] = []
+    _gather_verbatim(item, within, path, found)
+    return iter(found)
+
+
+def _gather_verbatim(item: BaseModel, within: str, path: FieldPath, found: list[tuple[FieldPath, str]]) -> None:
     for name, copied, many, _ in _verbatim_plan(type(item), within):
         value = getattr(item, name)
         if value is None:
@@ -1336,14 +1350,14 @@ def verbatim_values(item: BaseModel, within: str = "document", path: FieldPath =
         if copied:
             if many:
                 for index, text in enumerate(value):
-                    yield path + (name, index), text
+                    found.append((path + (name, index), text))
             else:
-                yield path + (name,), value
+                found.append((path + (name,), value))
         elif many:
             for index, part in enumerate(value):
-                yield from verbatim_values(part, within, path + (name, index))
+                _gather_verbatim(part, within, path + (name, index), found)
         else:
-            yield from verbatim_values(value, within, path + (name,))
+            _gather_verbatim(value, within, path + (name,), found)
 
 
 # --------------------------------------------------------------------------------------------
