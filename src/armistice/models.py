@@ -1257,34 +1257,38 @@ def fields(model: type[BaseModel]) -> tuple[FieldSpec, ...]:
 
 
 @functools.cache
-def _reference_plan(model: type[BaseModel]) -> tuple[tuple[str, str | None, bool, type[BaseModel] | None], ...]:
+def _reference_plan(model: type[BaseModel], kinds: frozenset[str] | None = None
+                    ) -> tuple[tuple[str, str | None, bool, type[BaseModel] | None], ...]:
     """The fields of ``model`` that :func:`reference_values` visits, read from :func:`fields` once:
     ``(name, kind referred to or None, many, nested model or None)``. Asking each field's markers
     again for every record cost a third of validation; a nested model with no reference under it
-    is left out (walking it would find nothing)."""
+    (to one of ``kinds``, when given) is left out: walking it would find nothing."""
     plan: list[tuple[str, str | None, bool, type[BaseModel] | None]] = []
     for spec in fields(model):
-        if spec.ref:
+        if spec.ref and (kinds is None or spec.ref in kinds):
             plan.append((spec.name, spec.ref, spec.many, None))
-        elif spec.is_model and _reference_plan(spec.base):
+        elif spec.is_model and _reference_plan(spec.base, kinds):
             plan.append((spec.name, None, spec.many, spec.base))
     return tuple(plan)
 
 
-def reference_values(item: BaseModel, path: FieldPath = ()) -> Iterator[tuple[FieldPath, str, str]]:
-    """Every ``(field path, record kind, id)`` under ``item`` that refers to another record (see :class:`Ref`).
+def reference_values(item: BaseModel, path: FieldPath = (), kinds: frozenset[str] | None = None
+                     ) -> Iterator[tuple[FieldPath, str, str]]:
+    """Every ``(field path, record kind, id)`` under ``item`` that refers to another record (see :class:`Ref`),
+    or only to records of ``kinds``.
 
     Walks the values in declaration order, depth first, with list indices in the paths; the rules
     check that each id resolves, so a new reference field is checked without code. (Gathered in a
     list first: a value found deep down passes through no chain of generators.)
     """
     found: list[tuple[FieldPath, str, str]] = []
-    _gather_references(item, path, found)
+    _gather_references(item, path, kinds, found)
     return iter(found)
 
 
-def _gather_references(item: BaseModel, path: FieldPath, found: list[tuple[FieldPath, str, str]]) -> None:
-    for name, ref, many, _model in _reference_plan(type(item)):
+def _gather_references(item: BaseModel, path: FieldPath, kinds: frozenset[str] | None,
+                       found: list[tuple[FieldPath, str, str]]) -> None:
+    for name, ref, many, _model in _reference_plan(type(item), kinds):
         value = getattr(item, name)
         if value is None:
             continue
@@ -1295,9 +1299,9 @@ def _gather_references(item: BaseModel, path: FieldPath, found: list[tuple[Field
             found.append((path + (name,), ref, value))
         elif many:
             for index, part in enumerate(value):
-                _gather_references(part, path + (name, index), found)
+                _gather_references(part, path + (name, index), kinds, found)
         else:
-            _gather_references(value, path + (name,), found)
+            _gather_references(value, path + (name,), kinds, found)
 
 
 @functools.cache
