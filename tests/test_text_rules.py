@@ -23,7 +23,7 @@ from armistice.records.findings import format_field
 from armistice.rules import validate
 from armistice.rules.context import make_context
 from armistice.rules.drafted import check_open
-from armistice.rules.fidelity import squash
+from armistice.rules.fidelity import _within, squash
 from conftest import VALID
 
 PLAIN = list("abkisKIS _0129.,-'\"()[]:;\t\n\r\x0b\x0c\x1c\x85\xa0°№") + ["ª", "²", "中", "\u2028", "\u0301", "—", "€"]
@@ -61,6 +61,19 @@ def test_texts_equal_but_for_whitespace_at_their_ends_squash_alike(text: str, be
     assert squash(before + text + after) == squash(text) == " ".join(text.split())
     long = (text + "x") * 600
     assert squash(long) == " ".join(long.split())
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet="ab ", max_size=600), st.text(alphabet="ab ", max_size=300), st.integers(0, 600),
+       st.booleans())
+def test_a_long_part_is_found_within_a_text_exactly_where_python_finds_it(whole: str, part: str, at: int,
+                                                                         taken: bool) -> None:
+    """The quick search for a quoted message (by its start, then in full) agrees with ``in``,
+    repetitive texts (where its start is in many places) included."""
+    if taken:
+        part = whole[at:at + len(part) + 100]
+    assert _within(part, whole) == (part in whole)
+    assert _within(part, part * 3) and _within(part, "a" * 200 + part)
 
 
 def _string_paths(value: Any, path: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:

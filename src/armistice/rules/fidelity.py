@@ -41,6 +41,25 @@ def _squash_long(text: str) -> str:
     return " ".join(text.split())
 
 
+def _within(part: str, whole: str) -> bool:
+    """``part in whole``, for a long part (a quoted message) found where its first words are: Python
+    searches a needle of a hundred characters or more another way, ten times slower here."""
+    if len(part) < _HEAD:
+        return part in whole
+    head = part[:_HEAD // 2]
+    at = whole.find(head)
+    for _ in range(8):
+        if at == -1:
+            return False  # not even its start is there
+        if whole.startswith(part, at):
+            return True
+        at = whole.find(head, at + 1)
+    return part in whole  # its start is in many places: the general search
+
+
+_HEAD = 100
+
+
 def check_verbatim(entry: Entry, context: Context) -> Iterator[Finding]:
     """Every field marked verbatim occurs in the text it is quoted from (see :class:`armistice.models.Verbatim`)."""
     if not isinstance(entry.record, Document):
@@ -55,7 +74,7 @@ def check_verbatim(entry: Entry, context: Context) -> Iterator[Finding]:
                      f"(also messages[{seen_ids[message.id]}])")
         seen_ids.setdefault(message.id, index)
         body = squash(message.text)
-        if body not in text:
+        if not _within(body, text):
             yield at(entry, ("messages", index, "text"), "the message text is not found verbatim in the "
                      "document's text")
         else:
