@@ -55,12 +55,9 @@ def test_a_plain_texts_words_are_its_lowercased_regex_words(text: str) -> None:
        st.text(alphabet=st.sampled_from(list(" \t\n\r\x0b\x1c\x85\u2028")), max_size=4),
        st.text(alphabet=st.sampled_from(list(" \t\n\r\x0b\x1c\x85\u2028")), max_size=4))
 def test_texts_equal_but_for_whitespace_at_their_ends_squash_alike(text: str, before: str, after: str) -> None:
-    """What lets check_transcription skip squashing: equal once stripped, so equal once squashed;
-    and a long text's squash (kept for the next rule asking) is the plain squash."""
+    """What lets check_transcription skip squashing: equal once stripped, so equal once squashed."""
     assert (before + text + after).strip() == text.strip()
-    assert squash(before + text + after) == squash(text) == " ".join(text.split())
-    long = (text + "x") * 600
-    assert squash(long) == " ".join(long.split())
+    assert squash(before + text + after) == squash(text)
 
 
 @settings(max_examples=1000, deadline=None)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from functools import lru_cache
 from pathlib import Path
 
 from armistice.models import Basis, Document, PageItem, verbatim_values
@@ -26,18 +25,6 @@ from armistice.rules.rule import at
 
 def squash(text: str) -> str:
     """Whitespace-insensitive form used to compare texts: runs of whitespace become one space."""
-    if len(text) < _LONG:
-        return " ".join(text.split())
-    return _squash_long(text)
-
-
-_LONG = 512
-"""From this length on a text is squashed once for all the rules asking (a document's text is, by
-several rules and for each of its quoted fields); shorter ones cost less to squash than to look up."""
-
-
-@lru_cache(maxsize=8)
-def _squash_long(text: str) -> str:
     return " ".join(text.split())
 
 
