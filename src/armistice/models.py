@@ -1257,37 +1257,51 @@ def fields(model: type[BaseModel]) -> tuple[FieldSpec, ...]:
 
 
 @functools.cache
-def _reference_plan(model: type[BaseModel]) -> tuple[tuple[str, str | None, bool, type[BaseModel] | None], ...]:
+def _reference_plan(model: type[BaseModel], kinds: frozenset[str] | None = None
+                    ) -> tuple[tuple[str, str | None, bool, type[BaseModel] | None], ...]:
     """The fields of ``model`` that :func:`reference_values` visits, read from :func:`fields` once:
     ``(name, kind referred to or None, many, nested model or None)``. Asking each field's markers
-    again for every record cost a third of validation."""
-    plan = []
+    again for every record cost a third of validation; a nested model with no reference under it
+    (to one of ``kinds``, when given) is left out: walking it would find nothing."""
+    plan: list[tuple[str, str | None, bool, type[BaseModel] | None]] = []
     for spec in fields(model):
-        if spec.ref or spec.is_model:
-            plan.append((spec.name, spec.ref, spec.many, None if spec.ref else spec.base))
+        if spec.ref and (kinds is None or spec.ref in kinds):
+            plan.append((spec.name, spec.ref, spec.many, None))
+        elif spec.is_model and _reference_plan(spec.base, kinds):
+            plan.append((spec.name, None, spec.many, spec.base))
     return tuple(plan)
 
 
-def reference_values(item: BaseModel, path: FieldPath = ()) -> Iterator[tuple[FieldPath, str, str]]:
-    """Every ``(field path, record kind, id)`` under ``item`` that refers to another record (see :class:`Ref`).
+def reference_values(item: BaseModel, path: FieldPath = (), kinds: frozenset[str] | None = None
+                     ) -> Iterator[tuple[FieldPath, str, str]]:
+    """Every ``(field path, record kind, id)`` under ``item`` that refers to another record (see :class:`Ref`),
+    or only to records of ``kinds``.
 
     Walks the values in declaration order, depth first, with list indices in the paths; the rules
-    check that each id resolves, so a new reference field is checked without code.
+    check that each id resolves, so a new reference field is checked without code. (Gathered in a
+    list first: a value found deep down passes through no chain of generators.)
     """
-    for name, ref, many, _model in _reference_plan(type(item)):
+    found: list[tuple[FieldPath, str, str]] = []
+    _gather_references(item, path, kinds, found)
+    return iter(found)
+
+
+def _gather_references(item: BaseModel, path: FieldPath, kinds: frozenset[str] | None,
+                       found: list[tuple[FieldPath, str, str]]) -> None:
+    for name, ref, many, _model in _reference_plan(type(item), kinds):
         value = getattr(item, name)
         if value is None:
             continue
         if ref is not None and many:
             for index, one in enumerate(value):
-                yield path + (name, index), ref, one
+                found.append((path + (name, index), ref, one))
         elif ref is not None:
-            yield path + (name,), ref, value
+            found.append((path + (name,), ref, value))
         elif many:
             for index, part in enumerate(value):
-                yield from reference_values(part, path + (name, index))
+                _gather_references(part, path + (name, index), kinds, found)
         else:
-            yield from reference_values(value, path + (name,))
+            _gather_references(value, path + (name,), kinds, found)
 
 
 @functools.cache
@@ -1324,8 +1338,15 @@ def verbatim_values(item: BaseModel, within: str = "document", path: FieldPath =
     """Every ``(field path, value)`` under ``item`` that must occur in ``within`` (see :class:`Verbatim`).
 
     Walks the values in declaration order, depth first, with list indices in the paths, skipping
-    what is not given; the rules check each value against its text.
+    what is not given; the rules check each value against its text. (Gathered in a list first, as
+    :func:`reference_values` does.)
     """
+    found: list[tuple[FieldPath, str]] = []
+    _gather_verbatim(item, within, path, found)
+    return iter(found)
+
+
+def _gather_verbatim(item: BaseModel, within: str, path: FieldPath, found: list[tuple[FieldPath, str]]) -> None:
     for name, copied, many, _ in _verbatim_plan(type(item), within):
         value = getattr(item, name)
         if value is None:
@@ -1333,14 +1354,14 @@ def verbatim_values(item: BaseModel, within: str = "document", path: FieldPath =
         if copied:
             if many:
                 for index, text in enumerate(value):
-                    yield path + (name, index), text
+                    found.append((path + (name, index), text))
             else:
-                yield path + (name,), value
+                found.append((path + (name,), value))
         elif many:
             for index, part in enumerate(value):
-                yield from verbatim_values(part, within, path + (name, index))
+                _gather_verbatim(part, within, path + (name, index), found)
         else:
-            yield from verbatim_values(value, within, path + (name,))
+            _gather_verbatim(value, within, path + (name,), found)
 
 
 # --------------------------------------------------------------------------------------------

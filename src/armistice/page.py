@@ -22,6 +22,7 @@ This module only reads: :func:`page_values` is the one reading of what a page gi
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -155,9 +156,8 @@ def read_page(source_text: str, starts_after: str, ends_before: str | None = Non
         if value and name not in fields:
             fields[name] = PageField(value, first)
 
-    for index, line in enumerate(lines):
-        if start <= index < end:
-            continue
+    outside = itertools.chain(enumerate(lines[:start]), enumerate(lines[end:], end))  # labels are not in the text
+    for index, line in outside:
         if index == start - 1:  # the boundary line itself belongs to what precedes it
             if current is None:
                 heading.append((index + 1, line))
@@ -232,6 +232,12 @@ _PARTS = {
 }
 
 
+_CREDIT_PATTERN = {item: re.compile(re.escape(line) + r"\s+(?P<who>[^.]+?)\s*(?:\.|$)") for item, line in _CREDIT_LINE.items()}
+_PART_PATTERN = {name: re.compile(r"(?:^|[,;]\s*)" + pattern, re.IGNORECASE) for name, pattern in _PARTS.items()}
+_REPOSITORIES = sorted(Repository, key=lambda r: -len(r.value))
+"""The repositories, longest name first (so that a name containing another is tried first)."""
+
+
 def page_title(page: Page) -> tuple[str | None, str | None]:
     """The page's date as written and its title, from the 'Title'/'Date' labels or the heading."""
     date = page.get("date")
@@ -245,7 +251,7 @@ def credit(page: Page, item: str) -> str | None:
     for name in ("citation", "source"):
         found = page.get(name)
         if found:
-            match = re.search(re.escape(_CREDIT_LINE[item]) + r"\s+(?P<who>[^.]+?)\s*(?:\.|$)", found.value)
+            match = _CREDIT_PATTERN[item].search(found.value)
             if match:
                 return match.group("who")
     return None
@@ -278,13 +284,13 @@ def _split_references(text: str) -> list[str]:
 def parse_reference(as_written: str) -> dict[str, str | None]:
     """Repository, fond, opis, delo, papka and listy as an archival reference writes them."""
     parts: dict[str, str | None] = {"repository": None}
-    for repository in sorted(Repository, key=lambda r: -len(r.value)):
+    for repository in _REPOSITORIES:
         if as_written.startswith(repository.value + ",") or as_written == repository.value \
                 or f"({repository.value})" in as_written:
             parts["repository"] = repository.value
             break
-    for name, pattern in _PARTS.items():
-        match = re.search(r"(?:^|[,;]\s*)" + pattern, as_written, re.IGNORECASE)
+    for name, pattern in _PART_PATTERN.items():
+        match = pattern.search(as_written)
         parts[name] = match.group("v") if match else None
     return parts
 
@@ -323,8 +329,9 @@ def page_values(page: Page) -> dict[str, tuple[Any, int]]:
         who = credit(page, item.value)
         if who:
             values[item] = (who, (page.get("citation") or page.get("source")).line)  # type: ignore[union-attr]
-    if listed_references(page):
-        values[PageItem.ARCHIVAL_REFERENCES] = (listed_references(page), (page.get("citation") or page.get("source")).line)  # type: ignore[union-attr]
+    listed = listed_references(page)
+    if listed:
+        values[PageItem.ARCHIVAL_REFERENCES] = (listed, (page.get("citation") or page.get("source")).line)  # type: ignore[union-attr]
     return values
 
 

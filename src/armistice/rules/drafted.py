@@ -19,6 +19,16 @@ from armistice.records.findings import FieldPath, Finding
 from armistice.rules.context import Context
 from armistice.rules.rule import at
 
+_NOT_WALKED = {"draft_open", "text"}
+"""What is not looked through for placeholders: the open entries (reported above) and the text."""
+
+_PLACEHOLDER_JSON = '"' + PLACEHOLDER
+"""How a string value starting with :data:`PLACEHOLDER` starts in JSON: its opening quote, then the
+placeholder, which holds nothing JSON escapes. A document whose JSON lacks it has no placeholder,
+so the slower walk through its values as Python objects is needed only when it is there."""
+
+_JSON_AS_IS = PLACEHOLDER.isascii() and PLACEHOLDER.isprintable() and not {'"', "\\"} & set(PLACEHOLDER)
+
 
 def _placeholders(value: Any, path: FieldPath) -> Iterator[FieldPath]:
     if isinstance(value, str) and value.startswith(PLACEHOLDER):
@@ -37,6 +47,8 @@ def check_open(entry: Entry, context: Context) -> Iterator[Finding]:
         for index, what in enumerate(entry.record.draft_open):
             yield at(entry, ("draft_open", index), f"left open by armistice draft: {what}; decide it from the "
                      "page, then remove this entry")
-        data = entry.record.model_dump(mode="json", exclude={"draft_open", "text"})
+        if _JSON_AS_IS and _PLACEHOLDER_JSON not in entry.record.model_dump_json(exclude=_NOT_WALKED):
+            return  # no value starts with it: the JSON holds every string value whole, quoted
+        data = entry.record.model_dump(mode="json", exclude=_NOT_WALKED)
         for path in _placeholders(data, ()):
             yield at(entry, path, "a placeholder armistice draft wrote: replace it with the curator's words")

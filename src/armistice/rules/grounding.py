@@ -10,12 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from armistice.models import KIND_BY_NAME, NAMED_KINDS, Document
+from armistice.models import KIND_BY_NAME, NAMED_KINDS, Document, reference_values
 from armistice.records.files import Entry
 from armistice.records.findings import FieldPath, Finding
 from armistice.rules.context import Context
 from armistice.rules.names import names_of
-from armistice.rules.references import references
 from armistice.rules.rule import at
 
 KINDS = NAMED_KINDS
@@ -30,10 +29,12 @@ def document_corpus(doc: Document) -> str:
 def claims(doc: Document) -> dict[str, list[tuple[FieldPath, str]]]:
     """Every person and place the document links, by kind, with the field that links them."""
     found: dict[str, list[tuple[FieldPath, str]]] = {kind: [] for kind in KINDS}
-    for path, kind, value in references(doc):
-        if kind in found:
-            found[kind].append((path, value))
+    for path, kind, value in reference_values(doc, kinds=_KINDS):
+        found[kind].append((path, value))
     return found
+
+
+_KINDS = frozenset(KINDS)
 
 
 def claimed_people(doc: Document) -> list[tuple[FieldPath, str]]:
@@ -64,15 +65,19 @@ class Grounding:
         linked_by_kind = claims(doc)
         for kind in KINDS:
             present = context.index[kind].present(corpus)
-            self.named[kind] |= present
+            if present:
+                self.named[kind] |= present
             linked: set[str] = set()
             for path, value in linked_by_kind[kind]:
                 linked.add(value)
                 record = context.get(kind, value)
-                if record is not None and not any(n in present for n in names_of(record)):  # type: ignore[arg-type]
+                if record is not None and present.isdisjoint(names_of(record)):  # type: ignore[arg-type]
                     yield at(entry, path, f"{kind} {value!r} is not named in this document under any recorded "
                              f"spelling ({', '.join(names_of(record))})")  # type: ignore[arg-type]
-            unlinked = {record.id: names for name in present for record, names in context.owners[kind][name]
+            if not present:
+                continue
+            owners = context.owners[kind]
+            unlinked = {record.id: names for name in present for record, names in owners[name]
                         if record.id not in linked}
             for record_id in sorted(unlinked):
                 found = [n for n in unlinked[record_id] if n in present]
