@@ -482,6 +482,7 @@ class Base(BaseModel):
         strict=True,
         frozen=True,
         use_attribute_docstrings=True,
+        defer_build=True,
     )  # pydantic's default regex engine: its ``$`` is the end of the text, as in JSON Schema
 
 
@@ -1138,6 +1139,11 @@ KIND_BY_FOLDER: dict[str, type[Record]] = {model.folder: model for model in RECO
 KIND_BY_NAME: dict[str, type[Record]] = {model.record_kind: model for model in RECORD_KINDS}
 NAMED_KINDS: tuple[str, ...] = tuple(model.record_kind for model in RECORD_KINDS if getattr(model, "named", False))
 """The kinds whose records the documents name in their words (grounded in the texts by spelling)."""
+
+PLACEHOLDER = "drafted: "
+"""How a required value ``armistice draft`` words itself starts (a reference's description, a repair's
+reason): :mod:`armistice.rules.drafted` reports it until the curator writes the value in their own
+words. Here, with the records' other conventions, so the rule does not import the draft's machinery."""
 
 
 # --------------------------------------------------------------------------------------------
