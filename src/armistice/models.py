@@ -482,6 +482,8 @@ class Base(BaseModel):
         strict=True,
         frozen=True,
         use_attribute_docstrings=True,
+        # each model's validator is built when first used, not at import: a record kind's validator
+        # holds its parts', so the parts' own are never built unless used alone (a faster start)
         defer_build=True,
     )  # pydantic's default regex engine: its ``$`` is the end of the text, as in JSON Schema
 
