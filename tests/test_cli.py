@@ -90,3 +90,21 @@ def test_the_console_script_is_installed() -> None:
     script = Path(sys.executable).parent / "armistice"
     result = subprocess.run([str(script), "--version"], capture_output=True, text=True, cwd=REPO)
     assert result.returncode == 0 and result.stdout.startswith("armistice, version ")
+
+
+def test_validate_starts_without_what_it_does_not_use(valid_root: Path) -> None:
+    """Starting the command is paid on every run, a tenth of a second at a time: ``armistice validate``
+    loads neither the draft's machinery (ruamel.yaml, the page drafter), nor the build, the explorer
+    or the release, and pydantic does not read every installed distribution's metadata for plugins."""
+    probe = ("import sys, runpy\n"
+             "sys.argv = ['armistice', 'validate', '--no-cache']\n"
+             "try:\n    runpy.run_module('armistice.cli', run_name='__main__')\n"
+             "except SystemExit as stop:\n    assert stop.code == 0, stop.code\n"
+             "import pydantic.plugin._loader as loader\n"
+             "print(sorted(name for name in sys.modules if name.split('.')[0] in ('ruamel', 'jinja2', 'datasette', "
+             "'frictionless', 'sqlite_utils', 'pyarrow') or name.startswith(('armistice.records.draft', 'armistice.publish', "
+             "'armistice.explore.', 'armistice.release'))))\n"
+             "print(loader._plugins)\n")
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == ["[]", "None"]

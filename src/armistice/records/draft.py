@@ -33,7 +33,7 @@ from typing import Any
 
 import yaml
 
-from armistice.models import Document, Organisation, PageItem, Person, Place
+from armistice.models import PLACEHOLDER, Document, Organisation, PageItem, Person, Place
 from armistice.names import NameIndex, names_of
 from armistice.page import (
     BRACKET,
@@ -51,11 +51,6 @@ from armistice.records.fmt import format_text
 
 TRANSLATION_LABELS = {"translation - english": "en", "- english translation": "en", "english translation": "en"}
 """Lines under 'Contents' in the older layout that name the translation the page holds, and its language."""
-
-
-PLACEHOLDER = "drafted: "
-"""How a required value the draft words itself starts (a reference's description, a repair's reason):
-:mod:`armistice.rules.drafted` reports it until the curator writes the value in their own words."""
 
 
 class DraftError(Exception):

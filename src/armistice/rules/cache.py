@@ -38,7 +38,6 @@ validation runs uncached and says nothing.
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import os
 import pickle
 import sqlite3
@@ -49,6 +48,10 @@ from contextlib import closing
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+import pydantic
+import pydantic_core
+import yaml
 
 import armistice
 
@@ -65,11 +68,10 @@ Signature = tuple[int, int, int, int, int]
 def code_version() -> str:
     """A hash of every source file of the armistice package and the versions of what checks records."""
     digest = hashlib.sha256(f"schema {SCHEMA}\n{sys.version}\n".encode())
-    for name in ("pydantic", "pydantic-core", "PyYAML"):
-        try:
-            digest.update(f"{name} {importlib.metadata.version(name)}\n".encode())
-        except importlib.metadata.PackageNotFoundError:  # pragma: no cover - a source checkout
-            digest.update(f"{name} ?\n".encode())
+    # the versions the imported modules state: what runs (reading the installed metadata costs more)
+    for name, version in (("pydantic", pydantic.VERSION), ("pydantic-core", pydantic_core.__version__),
+                          ("PyYAML", yaml.__version__)):
+        digest.update(f"{name} {version}\n".encode())
     package = Path(armistice.__file__).resolve().parent
     for source in sorted(package.rglob("*.py")):
         digest.update(source.relative_to(package).as_posix().encode() + b"\0")

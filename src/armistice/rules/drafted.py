@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from armistice.models import Document
-from armistice.records.draft import PLACEHOLDER
+from armistice.models import PLACEHOLDER, Document
 from armistice.records.files import Entry
 from armistice.records.findings import FieldPath, Finding
 from armistice.rules.context import Context

@@ -2,11 +2,13 @@
 
 The records that are not documents (the registry: people, places, topics, events, tombstones; few,
 and what every document is checked against) are loaded first. Then the documents go, in id order
-and in chunks, through a pool of worker processes (one per core) that read, validate and check each
-one and send back only its findings, what each rule gathered from it and, for a build, what
-``prepare`` made of it (its table rows); with ``keep``, the record too. Memory stays flat whatever
-the number of documents, and every core parses. A few documents are checked in this process:
-starting workers would cost more than it saves.
+and in chunks, through a pool of worker processes (one per core, forked once the registry is
+built, so they inherit it) that read, validate and check each one and send back only its findings
+and, for a build, what ``prepare`` made of it (its table rows); with ``keep``, the record too.
+What the rules gather for the collection-wide part is added up over each chunk in the worker and
+sent once per chunk (see :func:`_chunk`). Memory stays flat whatever the number of documents, and
+every core parses. A few documents are checked in this process: starting workers would cost more
+than it saves.
 
 Two documents with one id: as for every kind (:func:`armistice.records.files.admit`), the one kept
 is the first read whose file is named after the id, else the first read; the others are reported
@@ -22,10 +24,12 @@ checked, so the cross-record rules and the duplicate settling see it as before.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing
 import os
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -43,6 +47,9 @@ from armistice.rules.rule import RecordRule, Rule
 
 CHUNK = 32
 """Documents per task: large enough that sending a task costs little, small enough to balance."""
+
+MIN_CHUNK = 4
+"""The shortest task, at the end of a run (see :func:`_spans`)."""
 
 SERIAL_BELOW = 200
 """Fewer documents than this are checked in this process: starting workers would cost more."""
@@ -118,18 +125,40 @@ class Outcome:
     """When the outcome is to be cached: the document's kept page and its hash, taken before it was read."""
 
 
-_RUN: tuple[Context, Prepare | None, bool, bool] | None = None
+Item = tuple[int, Path, Path, bool]
+"""A document to check: its file's place in the read order, the file, its records root, and whether
+it is *solo*: its outcome must come back with its own rules (see :func:`_chunk`)."""
+
+Merged = list[Rule] | None
+"""What the rules gathered from a chunk's documents that are not solo, added up (None: no such document)."""
 
 
-def _start(context: Context, prepare: Prepare | None, keep: bool, remember: bool = False) -> None:
+@dataclass
+class _Run:
+    """What every document of a run is checked with: set in this process, inherited by forked workers."""
+
+    context: Context
+    prepare: Prepare | None
+    keep: bool
+    remember: bool
+    documents: list[Item]
+    """Every document to check: a task names a range of it, so no path is sent to a worker."""
+
+
+_RUN: _Run | None = None
+
+
+def _start(run: _Run) -> None:
     global _RUN
-    _RUN = (context, prepare, keep, remember)
+    _RUN = run
+    if gc.get_freeze_count() == 0:
+        gc.freeze()  # what the worker inherited (the registry, the models) lives to its end: never scan it
 
 
-def _document(item: tuple[int, Path, Path]) -> Outcome:
+def _document(item: Item) -> Outcome:
     assert _RUN is not None
-    context, prepare, keep, remember = _RUN
-    index, file, root = item
+    context, prepare, keep, remember = _RUN.context, _RUN.prepare, _RUN.keep, _RUN.remember
+    index, file, root, _ = item
     loading = load_entry(file, root)
     outcome = Outcome(index, loading)
     entry = loading.entry
@@ -148,28 +177,83 @@ def _document(item: tuple[int, Path, Path]) -> Outcome:
     return outcome
 
 
-def _chunk(items: list[tuple[int, Path, Path]]) -> list[Outcome]:
-    return [_document(item) for item in items]
+def _chunk(span: tuple[int, int]) -> tuple[list[Outcome], Merged]:
+    """The outcomes of the documents ``span`` names, in order, and what the rules gathered from
+    those that are not solo, merged here: such a document is certain to be kept (its file is named
+    after its id and no other document file has its name), so it sends back only its findings (and
+    rows) and one merged set of rules goes back per chunk instead of ten rule objects per document.
+    The others (held back, or sharing a file name with a document of another records root) keep
+    their own rules, for the main process to merge only if it keeps them."""
+    assert _RUN is not None
+    outcomes = []
+    merged: Merged = None
+    for item in _RUN.documents[span[0]:span[1]]:
+        outcome = _document(item)
+        if outcome.rules and outcome.named and not item[3] and not _RUN.remember:
+            if merged is None:
+                merged = outcome.rules
+            else:
+                for mine, theirs in zip(merged, outcome.rules):
+                    mine.merge(theirs)
+            outcome.rules = []
+        outcomes.append(outcome)
+    return outcomes, merged
 
 
-def _chunks(items: list[tuple[int, Path, Path]], size: int) -> Iterator[list[tuple[int, Path, Path]]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
+def _spans(count: int, size: int, workers: int) -> Iterator[tuple[int, int]]:
+    """Consecutive ranges of ``count`` documents, ``size`` long until the last few: then shorter
+    (down to :data:`MIN_CHUNK`), so no worker waits long at the end for another's last chunk."""
+    start = 0
+    while start < count:
+        step = min(size, max(MIN_CHUNK, (count - start) // (4 * workers)))
+        yield start, min(count, start + step)
+        start += step
 
 
-def _outcomes(documents: list[tuple[int, Path, Path]], context: Context, prepare: Prepare | None, keep: bool,
-              workers: int, remember: bool = False) -> Iterator[Outcome]:
-    """Every document's outcome, in order: from a pool of workers, or here when few."""
+def _results(documents: list[Item], context: Context, prepare: Prepare | None, keep: bool,
+             workers: int, remember: bool = False) -> Iterator[tuple[list[Outcome], Merged]]:
+    """Every chunk's outcomes, in order: from a pool of workers, or here when few.
+
+    The pool is forked once the registry and its lookups are built, so each worker inherits them
+    (and the documents' paths) instead of receiving them pickled."""
+    run = _Run(context, prepare, keep, remember, documents)
     if workers <= 1 or len(documents) < SERIAL_BELOW:
-        _start(context, prepare, keep, remember)
-        for item in documents:
-            yield _document(item)
+        global _RUN
+        previous, _RUN = _RUN, run
+        try:
+            for span in _spans(len(documents), CHUNK, 1):
+                yield _chunk(span)
+        finally:
+            _RUN = previous
         return
+    Document.model_rebuild()  # its validator is built on first use (defer_build): once here, not in each worker
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    with multiprocessing.get_context(method).Pool(workers, initializer=_start,
-                                                  initargs=(context, prepare, keep, remember)) as pool:
-        for chunk in pool.imap(_chunk, _chunks(documents, CHUNK)):
-            yield from chunk
+    with multiprocessing.get_context(method).Pool(workers, initializer=_start, initargs=(run,)) as pool:
+        yield from pool.imap(_chunk, _spans(len(documents), CHUNK, workers))
+
+
+def _outcomes(documents: list[Item], context: Context, prepare: Prepare | None, keep: bool,
+              workers: int, remember: bool = False) -> Iterator[Outcome]:
+    """Every document's outcome, in order, each with its own rules (for the cache, which stores them)."""
+    for outcomes, merged in _results(documents, context, prepare, keep, workers, remember):
+        assert merged is None or not remember
+        yield from outcomes
+
+
+@dataclass
+class Gathered:
+    """What the rules gathered from a chunk's documents that are not solo (see :func:`_chunk`),
+    streamed after their outcomes."""
+
+    rules: list[Rule]
+
+
+def _gathered(results: Iterator[tuple[list[Outcome], Merged]]) -> Iterator[Outcome | Gathered]:
+    """Chunks' results as one stream: each chunk's outcomes, then what its rules gathered."""
+    for outcomes, merged in results:
+        yield from outcomes
+        if merged is not None:
+            yield Gathered(merged)
 
 
 def _freeze(outcome: Outcome) -> tuple[Any, ...]:
@@ -208,11 +292,11 @@ class Block:
     """Each document's own outcome, should one of them not be accepted (an id already taken)."""
 
 
-def _block_ends(documents: list[tuple[int, Path, Path]]) -> list[int]:
+def _block_ends(documents: list[Item]) -> list[int]:
     """Where each block of documents ends: after a file whose name hashes to 0 modulo :data:`BLOCK`
     (and at the end). The boundaries depend on the names alone, so adding or removing a document
     changes only its own block."""
-    ends = [at + 1 for at, (_, file, _) in enumerate(documents) if zlib.crc32(file.name.encode()) % BLOCK == 0]
+    ends = [at + 1 for at, (_, file, _, _) in enumerate(documents) if zlib.crc32(file.name.encode()) % BLOCK == 0]
     if not ends or ends[-1] != len(documents):
         ends.append(len(documents))
     return ends
@@ -233,7 +317,7 @@ def _merged(frozen: list[tuple[Any, ...]], blank: list[Rule]) -> tuple[Any, ...]
     return ids, loading_findings, unreadable, findings, rules
 
 
-def _cached_outcomes(documents: list[tuple[int, Path, Path]], context: Context, store: Cache,
+def _cached_outcomes(documents: list[Item], context: Context, store: Cache,
                      workers: int) -> Iterator[Outcome | Block]:
     """Every document's outcome, in order: from the cache when nothing it depends on changed, else
     checked (by workers when many) and stored. A run of unchanged documents whose merged outcome is
@@ -242,7 +326,7 @@ def _cached_outcomes(documents: list[tuple[int, Path, Path]], context: Context, 
     folders: dict[str, str] = {}  # each folder as shown: relpath per file would cost a tenth of a second
     keys: list[str] = []
     valid: list[bool] = []
-    for _, file, _ in documents:
+    for _, file, _, _ in documents:
         parent = os.path.dirname(file)
         folder = folders.get(parent)
         if folder is None:
@@ -258,11 +342,11 @@ def _cached_outcomes(documents: list[tuple[int, Path, Path]], context: Context, 
         block_key = hashlib.sha256("\n".join(keys[start:end]).encode()).hexdigest()
         merged = store.block(block_key) if all(valid[start:end]) else None
         if merged is not None:
-            for _, file, _ in documents[start:end]:
+            for _, file, _, _ in documents[start:end]:
                 store.keep(file)
         else:
             for at in range(start, end):
-                index, file, _ = documents[at]
+                index, file, _, _ = documents[at]
                 frozen = store.take(file) if valid[at] else None
                 if frozen is not None:
                     found[index] = _thaw(frozen, index, file, blank)
@@ -275,13 +359,13 @@ def _cached_outcomes(documents: list[tuple[int, Path, Path]], context: Context, 
         if merged is not None:
             ids, loading_findings, unreadable, findings, gathered = merged
             part = documents[start:end]
-            yield Block([(index, record_id) for (index, _, _), record_id in zip(part, ids)], loading_findings,
+            yield Block([(index, record_id) for (index, _, _, _), record_id in zip(part, ids)], loading_findings,
                         unreadable, findings, [fresh if rule is None else rule for fresh, rule in zip(blank, gathered)],
                         partial(_singles, part, store))
             continue
         frozen_all: list[tuple[Any, ...]] | None = []
         for at in range(start, end):
-            index, file, _ = documents[at]
+            index, file, _, _ = documents[at]
             outcome = found.get(index) or next(checked)
             if index not in found and keys[at] and outcome.named and outcome.loading.entry is None:
                 store.put(file, keys[at], outcome.page, _freeze(outcome))  # what a document alone gave
@@ -296,11 +380,11 @@ def _cached_outcomes(documents: list[tuple[int, Path, Path]], context: Context, 
         pass
 
 
-def _singles(part: list[tuple[int, Path, Path]], store: Cache) -> list[Outcome]:
+def _singles(part: list[Item], store: Cache) -> list[Outcome]:
     """Each document of a block on its own, from the cache (see :attr:`Block.singles`)."""
     blank = [make() for make in RULES]
     outcomes = []
-    for index, file, _ in part:
+    for index, file, _, _ in part:
         frozen = store.stored(file)
         outcomes.append(_thaw(frozen, index, file, blank))
     return outcomes
@@ -352,16 +436,17 @@ def validate(paths: Iterable[Path], *, keep: bool = False, prepare: Prepare | No
         if keep and outcome.loading.entry is not None:
             kept[outcome.record_id] = outcome.loading.entry
 
-    items = [(index, file, file_root) for _, index, file, file_root in documents]
+    stems = Counter(stem for stem, _, _, _ in documents)  # a name shared by two roots' documents: solo
+    items = [(index, file, file_root, stems[stem] > 1) for stem, index, file, file_root in documents]
     store = None
-    outcomes: Iterator[Outcome | Block]
+    outcomes: Iterator[Outcome | Block | Gathered]
     if cache and not keep and sink is None and root is not None:
         store = Cache(location(root), registry_key(root, context.base, [
             (shown(file), file) for file, _ in files if file.parent.name != Document.folder]))
         outcomes = _cached_outcomes(items, context, store, workers or jobs())
     else:
-        outcomes = _outcomes(items, context, prepare if sink is not None else None, keep, workers or jobs())
-    def blocks_expanded(outcomes: Iterator[Outcome | Block]) -> Iterator[Outcome | Block]:
+        outcomes = _gathered(_results(items, context, prepare if sink is not None else None, keep, workers or jobs()))
+    def blocks_expanded(outcomes: Iterator[Outcome | Block | Gathered]) -> Iterator[Outcome | Block | Gathered]:
         for outcome in outcomes:
             if isinstance(outcome, Block) and any(record_id is not None and record_id in accepted
                                                   for _, record_id in outcome.documents):
@@ -369,31 +454,42 @@ def validate(paths: Iterable[Path], *, keep: bool = False, prepare: Prepare | No
             else:
                 yield outcome
 
-    for outcome in blocks_expanded(outcomes):
-        if isinstance(outcome, Block):
-            registry.files += len(outcome.documents)
-            findings.extend(outcome.loading_findings)
-            for kind, stem in outcome.unreadable:
+    frozen = gc.get_freeze_count() == 0
+    if frozen:
+        gc.freeze()  # the registry, its lookups and the models live to the end: no collection need scan them
+    try:
+        for outcome in blocks_expanded(outcomes):
+            if isinstance(outcome, Gathered):  # a chunk's documents kept for certain: what their rules gathered
+                for rule, gathered in zip(rules, outcome.rules):
+                    rule.merge(gathered)
+                continue
+            if isinstance(outcome, Block):
+                registry.files += len(outcome.documents)
+                findings.extend(outcome.loading_findings)
+                for kind, stem in outcome.unreadable:
+                    registry.unreadable[kind].add(stem)
+                accepted.update((record_id, index) for index, record_id in outcome.documents if record_id is not None)
+                findings.extend(outcome.findings)
+                for rule, gathered in zip(rules, outcome.rules):
+                    rule.merge(gathered)
+                continue
+            registry.files += 1
+            findings.extend(outcome.loading.findings)
+            for kind, stem in outcome.loading.unreadable:
                 registry.unreadable[kind].add(stem)
-            accepted.update((record_id, index) for index, record_id in outcome.documents if record_id is not None)
-            findings.extend(outcome.findings)
-            for rule, gathered in zip(rules, outcome.rules):
-                rule.merge(gathered)
-            continue
-        registry.files += 1
-        findings.extend(outcome.loading.findings)
-        for kind, stem in outcome.loading.unreadable:
-            registry.unreadable[kind].add(stem)
-        if outcome.record_id is None:
-            continue
-        if not outcome.named:
-            held.append(outcome)
-        elif outcome.record_id in accepted:  # two files named after one id, in two records roots
-            file = files[outcome.index][0]
-            findings.append(duplicate(Loaded(shown(file), None, file=file), outcome.record_id,
-                                      shown(files[accepted[outcome.record_id]][0])))
-        else:
-            accept(outcome)
+            if outcome.record_id is None:
+                continue
+            if not outcome.named:
+                held.append(outcome)
+            elif outcome.record_id in accepted:  # two files named after one id, in two records roots (solo: see _chunk)
+                file = files[outcome.index][0]
+                findings.append(duplicate(Loaded(shown(file), None, file=file), outcome.record_id,
+                                          shown(files[accepted[outcome.record_id]][0])))
+            else:
+                accept(outcome)
+    finally:
+        if frozen:
+            gc.unfreeze()
     for outcome in _settle(held, accepted, [file for file, _ in files], findings):
         accept(outcome)
 

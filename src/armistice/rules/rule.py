@@ -4,8 +4,8 @@ A rule checks one record at a time against the shared, read-only :class:`~armist
 Documents are checked in worker processes, each with its own fresh rule objects, so a rule that
 must see the whole collection (every recorded spelling occurs in some document, every reference
 resolves once every document is known) keeps what it gathers on the rule object itself: small and
-picklable, sent back with the document's findings and folded into the main process's rule with
-:meth:`Rule.merge`. :meth:`Rule.finish` then reports what only the whole collection shows.
+picklable, folded into another instance's with :meth:`Rule.merge` (in the worker, over the documents
+of a chunk; then in the main process, over the chunks). :meth:`Rule.finish` then reports what only the whole collection shows.
 
 A rule that needs nothing beyond the record and the lookups is a plain function, run as a rule by
 :class:`RecordRule`.
