@@ -185,12 +185,17 @@ def strict_only() -> Iterator[None]:
 
 
 def outcome(raw: bytes, file: Path) -> tuple[Any, ...]:
-    """What loading ``raw`` from ``file`` gives: the values, the schema comment and every position, or the message."""
+    """What loading ``raw`` from ``file`` gives: the values, the schema comment and every position, or the message.
+
+    Positions come from the node tree held since loading; they are checked against parsing the file again."""
     file.write_bytes(raw)
     try:
         loaded = loading.load_file(file, "t.yaml")
     except LoadError as error:
         return ("refused", str(error))
+    again = loading.load_file(file, "t.yaml")
+    again.drop_tree()  # positions found by parsing the file again, as for a record whose tree was let go
+    assert (again.values, again.keys) == (loaded.values, loaded.keys), raw  # the held tree's are the same
     return ("loaded", loaded.data, loaded.schema_comment, dict(loaded.values), dict(loaded.keys))
 
 

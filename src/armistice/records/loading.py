@@ -127,8 +127,10 @@ class Loaded:
 
     Positions are needed only to report a problem, which is rare, so they are not recorded while
     loading (that would cost a dictionary entry per value, for every record of a large archive):
-    the first call to :meth:`position` parses the text again, from ``text`` or from ``file``, and
-    records them then.
+    the first call to :meth:`position` records them then, from the node tree the file was composed
+    into while it is held (composing again cost more than the whole load), else by parsing the text
+    again, from ``text`` or from ``file``. The tree is let go with :meth:`drop_tree` once the record's
+    own checks are done, so that records kept or sent between processes do not carry it.
     """
 
     path: str
@@ -138,11 +140,20 @@ class Loaded:
     file: Path | None = None
     _positions: tuple[dict[FieldPath, tuple[int, int]], dict[FieldPath, tuple[int, int]]] | None = field(
         default=None, repr=False)
+    _tree: yaml.Node | None = field(default=None, repr=False, compare=False)
+
+    def drop_tree(self) -> None:
+        """Let go of the composed node tree: positions not yet recorded come from parsing again."""
+        self._tree = None
 
     def _tables(self) -> tuple[dict[FieldPath, tuple[int, int]], dict[FieldPath, tuple[int, int]]]:
         if self._positions is None:
             self._positions = ({}, {})
+            tree, self._tree = self._tree, None
             try:
+                if tree is not None:
+                    _build(tree, self.path, self._positions)
+                    return self._positions
                 if self.text is not None:
                     text = self.text
                 elif self.file is not None:
@@ -549,6 +560,7 @@ def parse_text(text: str, path: str, *, file: Path | None = None, source: bytes 
             loaded.data = _build(node, path)
     if not isinstance(loaded.data, dict):
         raise _fail(path, *_mark(node), "(record)", "a record must be a mapping of fields (key: value)")
+    loaded._tree = node
     return loaded
 
 

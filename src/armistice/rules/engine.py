@@ -172,6 +172,7 @@ def _document(item: Item) -> Outcome:
         outcome.findings = [finding for rule in outcome.rules for finding in rule.check(entry, context)]
         if prepare is not None and isinstance(entry.record, Document):
             outcome.prepared = prepare(entry.record)
+        entry.loaded.drop_tree()  # its own findings are located: nothing sent back or kept carries the tree
         if outcome.named and not keep:
             loading.entry = None  # the record is not sent back: its findings and rows are
     return outcome
@@ -420,6 +421,9 @@ def validate(paths: Iterable[Path], *, keep: bool = False, prepare: Prepare | No
             admit(load_entry(file, file_root), registry, findings)
     documents.sort(key=lambda item: (item[0], item[1]))
     context = make_context(registry)
+    for kind in registry.by_kind:
+        for entry in registry.by_kind[kind].values():
+            entry.loaded.drop_tree()  # kept to the end (and inherited by workers): a finding parses again
     rules = [make() for make in RULES]
     accepted: dict[str, int] = {}  # document id -> the index of the file kept under it
     held: list[Outcome] = []  # documents whose file is not named after their id
