@@ -278,7 +278,7 @@ def stages(root: Path, repeat: int = 3) -> list[tuple[str, float]]:
         return min(times) * 1000 / len(files)
 
     results = [("floor: PyYAML's C loader, `yaml.load`", best(lambda: [yaml.load(b, Loader=yaml.CSafeLoader) for b in raw])),
-               ("read and parse (`armistice.records.loading`)", best(lambda: [load_file(path, str(path)) for path in files])),
+               ("read and parse (`armistice.records.loading`)", best(lambda: [load_file(path, str(path)).data for path in files])),
                ("pydantic model validation", best(lambda: [Document.model_validate(data) for data in datas]))]
     for make in engine.RULES:
         rule = make()
