@@ -415,15 +415,23 @@ def _run_block(text: str, folder: Path, monkeypatch: pytest.MonkeyPatch) -> dict
     return namespace
 
 
+def _readme_reader(block: str, release_zip: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+                   ) -> tuple[dict[str, Any], Path, list[dict[str, Any]]]:
+    """The README's reader that starts with ``block``, run in the unzipped release that leaves some
+    table empty (its folder named as the README names the current release), and that release's tables."""
+    folder = release_zip["empty"]
+    text = _readme_block(block).replace(f"{NAME}-{load_dataset(REPO / 'dataset.yaml').version}", folder.name)
+    namespace = _run_block(text, folder, monkeypatch)
+    descriptor = json.loads((folder / "datapackage.json").read_text())
+    return namespace, folder, [r for r in descriptor["resources"] if r["type"] == "table"]
+
+
 def test_the_readme_pandas_csv_reader_gives_every_table_its_schema_types(release_zip: dict[str, Path],
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("pandas")
-    folder = release_zip["empty"]
-    text = _readme_block("def read_table").replace(f"{NAME}-{load_dataset(REPO / 'dataset.yaml').version}", folder.name)
-    namespace = _run_block(text, folder, monkeypatch)
-    descriptor = json.loads((folder / "datapackage.json").read_text())
+    namespace, _, tables = _readme_reader("def read_table", release_zip, monkeypatch)
     empty = 0
-    for resource in (r for r in descriptor["resources"] if r["type"] == "table"):
+    for resource in tables:
         table = namespace["read_table"](resource["name"])
         fields = resource["schema"]["fields"]
         assert list(table.columns) == [f["name"] for f in fields]
@@ -438,11 +446,8 @@ def test_the_readme_pandas_csv_reader_gives_every_table_its_schema_types(release
 def test_the_readme_duckdb_csv_reader_gives_every_table_its_schema_types(release_zip: dict[str, Path],
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("duckdb")
-    folder = release_zip["empty"]
-    text = _readme_block("def csv_table").replace(f"{NAME}-{load_dataset(REPO / 'dataset.yaml').version}", folder.name)
-    namespace = _run_block(text, folder, monkeypatch)
-    descriptor = json.loads((folder / "datapackage.json").read_text())
-    for resource in (r for r in descriptor["resources"] if r["type"] == "table"):
+    namespace, folder, tables = _readme_reader("def csv_table", release_zip, monkeypatch)
+    for resource in tables:
         relation = namespace["csv_table"](resource["name"])
         fields = resource["schema"]["fields"]
         assert relation.columns == [f["name"] for f in fields]
